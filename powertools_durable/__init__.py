@@ -1,0 +1,149 @@
+"""Durable execution for Powertools for AWS Lambda (Python).
+
+Public names are resolved lazily (PEP 562) so a handler module pays at import only for what
+it uses: ``durable_execution`` does not import Powertools, ``durable_handler`` does.
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING, Any
+
+__version__ = "0.1.0"
+
+_EXPORTS: dict[str, str] = {
+    # entry points
+    "durable_handler": "powertools_durable.handler",
+    "durable_execution": "powertools_durable.handler",
+    "get_durable_context": "powertools_durable.execution",
+    # context and operations
+    "DurableContext": "powertools_durable.context",
+    "ExecutionContext": "powertools_durable.context",
+    "durable_step": "powertools_durable.context",
+    "StepContext": "powertools_durable.types",
+    # configuration
+    "Duration": "powertools_durable.config",
+    "StepConfig": "powertools_durable.config",
+    "StepSemantics": "powertools_durable.config",
+    "JitterStrategy": "powertools_durable.config",
+    "RetryDecision": "powertools_durable.retries",
+    "RetryPresets": "powertools_durable.retries",
+    "RetryStrategyConfig": "powertools_durable.retries",
+    "create_retry_strategy": "powertools_durable.retries",
+    # serialization
+    "SerDes": "powertools_durable.serdes",
+    "SerDesContext": "powertools_durable.serdes",
+    "JsonSerDes": "powertools_durable.serdes",
+    "ExtendedTypeSerDes": "powertools_durable.serdes",
+    "PassThroughSerDes": "powertools_durable.serdes",
+    # errors
+    "DurableExecutionsError": "powertools_durable.exceptions",
+    "DurableOperationError": "powertools_durable.exceptions",
+    "ExecutionError": "powertools_durable.exceptions",
+    "InvocationError": "powertools_durable.exceptions",
+    "CheckpointError": "powertools_durable.exceptions",
+    "ValidationError": "powertools_durable.exceptions",
+    "InvalidEnvelopeError": "powertools_durable.exceptions",
+    "NonDeterministicExecutionError": "powertools_durable.exceptions",
+    "StepError": "powertools_durable.exceptions",
+    "StepInterruptedError": "powertools_durable.exceptions",
+    "SerDesError": "powertools_durable.exceptions",
+    "ChildContextError": "powertools_durable.exceptions",
+    "InvokeError": "powertools_durable.exceptions",
+    "CallbackError": "powertools_durable.exceptions",
+    "CallbackExternalError": "powertools_durable.exceptions",
+    "CallbackTimeoutError": "powertools_durable.exceptions",
+    "CallbackSubmitterError": "powertools_durable.exceptions",
+    "WaitForConditionError": "powertools_durable.exceptions",
+    "SuspendExecution": "powertools_durable.exceptions",
+    "DurableContextNotFoundError": "powertools_durable.exceptions",
+}
+
+__all__ = [
+    "CallbackError",
+    "CallbackExternalError",
+    "CallbackSubmitterError",
+    "CallbackTimeoutError",
+    "CheckpointError",
+    "ChildContextError",
+    "DurableContext",
+    "DurableContextNotFoundError",
+    "DurableExecutionsError",
+    "DurableOperationError",
+    "Duration",
+    "ExecutionContext",
+    "ExecutionError",
+    "ExtendedTypeSerDes",
+    "InvalidEnvelopeError",
+    "InvocationError",
+    "InvokeError",
+    "JitterStrategy",
+    "JsonSerDes",
+    "NonDeterministicExecutionError",
+    "PassThroughSerDes",
+    "RetryDecision",
+    "RetryPresets",
+    "RetryStrategyConfig",
+    "SerDes",
+    "SerDesContext",
+    "SerDesError",
+    "StepConfig",
+    "StepContext",
+    "StepError",
+    "StepInterruptedError",
+    "StepSemantics",
+    "SuspendExecution",
+    "ValidationError",
+    "WaitForConditionError",
+    "__version__",
+    "create_retry_strategy",
+    "durable_execution",
+    "durable_handler",
+    "durable_step",
+    "get_durable_context",
+]
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'powertools_durable' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted(__all__)
+
+
+if TYPE_CHECKING:
+    from powertools_durable.config import Duration, JitterStrategy, StepConfig, StepSemantics
+    from powertools_durable.context import DurableContext, ExecutionContext, durable_step
+    from powertools_durable.exceptions import (
+        CallbackError,
+        CallbackExternalError,
+        CallbackSubmitterError,
+        CallbackTimeoutError,
+        CheckpointError,
+        ChildContextError,
+        DurableContextNotFoundError,
+        DurableExecutionsError,
+        DurableOperationError,
+        ExecutionError,
+        InvalidEnvelopeError,
+        InvocationError,
+        InvokeError,
+        NonDeterministicExecutionError,
+        SerDesError,
+        StepError,
+        StepInterruptedError,
+        SuspendExecution,
+        ValidationError,
+        WaitForConditionError,
+    )
+    from powertools_durable.execution import get_durable_context
+    from powertools_durable.handler import durable_execution, durable_handler
+    from powertools_durable.retries import RetryDecision, RetryPresets, RetryStrategyConfig, create_retry_strategy
+    from powertools_durable.serdes import ExtendedTypeSerDes, JsonSerDes, PassThroughSerDes, SerDes, SerDesContext
+    from powertools_durable.types import StepContext

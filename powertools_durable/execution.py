@@ -1,0 +1,138 @@
+"""One invocation, end to end: envelope in -> context -> user code -> envelope out.
+
+Outcomes: SUCCEEDED with the JSON result, FAILED with an ErrorObject, PENDING when the
+workflow suspended. An :class:`InvocationError` (a checkpoint that could not be written)
+is raised instead, so Lambda retries the invocation and nothing is reported that was not
+recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Callable
+from contextvars import ContextVar
+from typing import Any
+
+from powertools_durable.context import DurableContext
+from powertools_durable.exceptions import (
+    DurableContextNotFoundError,
+    ExecutionError,
+    InvocationError,
+    SerDesError,
+    SuspendExecution,
+)
+from powertools_durable.replay.state import ExecutionState
+from powertools_durable.service.client import DurableServiceClient
+from powertools_durable.service.envelope import parse_invocation
+from powertools_durable.service.wire import (
+    LAMBDA_RESPONSE_SIZE_LIMIT,
+    InvocationStatus,
+    OperationAction,
+    OperationType,
+    WireDict,
+    error_object,
+)
+
+logger = logging.getLogger(__name__)
+
+UserHandler = Callable[[Any, DurableContext], Any]
+
+_current: ContextVar[DurableContext | None] = ContextVar("powertools_durable_context", default=None)
+
+
+def get_durable_context() -> DurableContext:
+    """The :class:`DurableContext` of the running invocation, from anywhere in its call stack.
+
+    Raises
+    ------
+    DurableContextNotFoundError
+        When called outside a durable handler.
+    """
+    ctx = _current.get()
+    if ctx is None:
+        raise DurableContextNotFoundError(
+            "get_durable_context() was called outside a durable handler: "
+            "decorate the Lambda handler with @durable_handler (or @durable_execution)"
+        )
+    return ctx
+
+
+def run_invocation(
+    handler: UserHandler,
+    event: Any,
+    lambda_context: Any,
+    client: DurableServiceClient,
+    *,
+    context_logger: Any = None,
+    decode_input: Callable[[Any], Any] | None = None,
+) -> WireDict:
+    """Run ``handler`` for one invocation and return the output envelope.
+
+    ``decode_input`` turns the execution's JSON input into what the handler receives (the
+    middleware uses it for ``model=``); an exception from it fails the execution.
+    """
+    envelope = parse_invocation(event)
+    state = ExecutionState(envelope.durable_execution_arn, envelope.checkpoint_token, envelope.operations, client)
+    state.page_in(envelope.next_marker)
+    state.seal_replay()
+    ctx = DurableContext(state, lambda_context, logger=context_logger)
+    token = _current.set(ctx)
+    try:
+        user_input = _read_input(state)
+        if decode_input is not None:
+            user_input = decode_input(user_input)
+        result = handler(user_input, ctx)
+    except SuspendExecution:
+        state.raise_if_failed()
+        state.flush()
+        return {"Status": InvocationStatus.PENDING.value}
+    except InvocationError:
+        raise
+    except Exception as exc:
+        state.raise_if_failed()
+        logger.debug("durable execution %s failed", state.durable_execution_arn, exc_info=True)
+        return _failed(state, exc)
+    finally:
+        _current.reset(token)
+    state.raise_if_failed()
+    return _succeeded(state, result)
+
+
+def _read_input(state: ExecutionState) -> Any:
+    payload = (state.execution_operation().get("ExecutionDetails") or {}).get("InputPayload")
+    if not payload or not payload.strip():
+        return {}
+    try:
+        return json.loads(payload)
+    except json.JSONDecodeError as exc:
+        raise ExecutionError(f"the execution's input is not valid JSON: {exc}") from exc
+
+
+def _succeeded(state: ExecutionState, result: Any) -> WireDict:
+    try:
+        serialized = json.dumps(result)
+    except (TypeError, ValueError) as exc:
+        return _failed(
+            state, SerDesError(f"the handler's result of type {type(result).__name__} is not JSON serializable: {exc}")
+        )
+    state.flush()
+    if len(serialized) > LAMBDA_RESPONSE_SIZE_LIMIT:
+        # Too large for Lambda's response: record it on the EXECUTION operation instead.
+        state.checkpoint(_execution_update(state, OperationAction.SUCCEED, Payload=serialized))
+        return {"Status": InvocationStatus.SUCCEEDED.value, "Result": ""}
+    return {"Status": InvocationStatus.SUCCEEDED.value, "Result": serialized}
+
+
+def _failed(state: ExecutionState, exc: Exception) -> WireDict:
+    error = error_object(exc)
+    state.flush()
+    output: WireDict = {"Status": InvocationStatus.FAILED.value, "Error": error}
+    if len(json.dumps(output)) > LAMBDA_RESPONSE_SIZE_LIMIT:
+        state.checkpoint(_execution_update(state, OperationAction.FAIL, Error=error))
+        return {"Status": InvocationStatus.FAILED.value}
+    return output
+
+
+def _execution_update(state: ExecutionState, action: str, **fields: Any) -> WireDict:
+    return {"Id": state.execution_operation()["Id"], "Type": OperationType.EXECUTION.value, "Action": action, **fields}

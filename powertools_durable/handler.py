@@ -1,0 +1,99 @@
+"""The entry points: ``durable_handler`` (Powertools middleware) and ``durable_execution``.
+
+``durable_execution`` keeps the official SDK's signature; ``durable_handler`` is built with
+Powertools' ``lambda_handler_decorator`` and adds ``model=`` (Powertools parser),
+``logger=``, ``tracer=`` and ``serdes=``. Both run :func:`run_invocation`.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
+
+from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
+
+from powertools_durable.execution import UserHandler, run_invocation
+from powertools_durable.service.client import Boto3ServiceClient, DurableServiceClient, default_client
+
+if TYPE_CHECKING:
+    from powertools_durable.serdes import SerDes
+
+LambdaHandler = Callable[[Any, Any], Any]
+
+
+def resolve_client(client: Any = None) -> DurableServiceClient:
+    """A boto3 ``lambda`` client is wrapped; a :class:`DurableServiceClient` is used as it is."""
+    if client is None:
+        return default_client()
+    if hasattr(client, "checkpoint") and hasattr(client, "get_execution_state"):
+        service_client: DurableServiceClient = client
+        return service_client
+    return Boto3ServiceClient(client)
+
+
+def durable_execution(
+    func: UserHandler | None = None, *, boto3_client: Any = None, plugins: list[Any] | None = None
+) -> Any:
+    """The official SDK's decorator: ``handler(event, context: DurableContext)`` becomes a Lambda handler.
+
+    Parameters
+    ----------
+    boto3_client
+        A boto3 ``lambda`` client (or any :class:`DurableServiceClient`); default: one client per
+        process, honouring ``AWS_ENDPOINT_URL_LAMBDA``.
+    plugins
+        Accepted for source compatibility; instrumentation plugins are not supported yet.
+    """
+    if func is None:
+        return functools.partial(durable_execution, boto3_client=boto3_client, plugins=plugins)
+    user_handler = func
+
+    @functools.wraps(user_handler)
+    def wrapper(event: Any, context: Any) -> Any:
+        return run_invocation(user_handler, event, context, resolve_client(boto3_client))
+
+    return wrapper
+
+
+@lambda_handler_decorator
+def durable_handler(
+    handler: LambdaHandler,
+    event: Any,
+    context: Any,
+    model: Any = None,
+    logger: Any = None,
+    tracer: Any = None,
+    serdes: SerDes[Any] | None = None,
+    service_client: Any = None,
+) -> Any:
+    """Powertools middleware that runs ``handler(input, context: DurableContext)`` durably.
+
+    Parameters
+    ----------
+    model
+        A pydantic model; the execution's input is validated into it with Powertools parser, and
+        invalid input fails the execution with the validation problems.
+    logger, tracer
+        The handler's Powertools Logger and Tracer (replay-aware logging and per-step tracing).
+    serdes
+        Default serdes of this handler's steps.
+    service_client
+        A boto3 ``lambda`` client or :class:`DurableServiceClient` (tests, the emulator).
+
+    Example
+    -------
+    >>> @durable_handler(logger=logger)  # doctest: +SKIP
+    ... def handler(event: dict, context: DurableContext) -> dict:
+    ...     return context.step(lambda _: {"ok": True}, name="work")
+    """
+    decode = None
+    if model is not None:
+        from aws_lambda_powertools.utilities.parser import parse  # noqa: PLC0415 - pydantic only when used
+
+        def decode(data: Any) -> Any:
+            return parse(event=data, model=model)
+
+    return run_invocation(
+        handler, event, context, resolve_client(service_client), context_logger=logger, decode_input=decode
+    )

@@ -1,0 +1,161 @@
+"""An in-memory durable-execution service and a runner that drives one execution to its end.
+
+For unit tests and the quick demo: the service keeps operations in a dict, applies updates
+with the same :mod:`~powertools_durable.local.transitions` as the emulator, rejects stale
+tokens, and records every call; the runner plays Lambda, invoking the handler again after
+each suspension on a virtual clock (no sleeping).
+"""
+
+from __future__ import annotations
+
+import itertools
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from powertools_durable.exceptions import CheckpointError, GetExecutionStateError
+from powertools_durable.local.transitions import InvalidUpdateError, apply_update, fire, wake_time
+from powertools_durable.service.wire import OperationStatus, OperationType, WireDict
+
+EXECUTION_ID = "execution"
+
+
+@dataclass
+class CheckpointCall:
+    """One CheckpointDurableExecution call as the service saw it."""
+
+    invocation: int
+    updates: list[WireDict]
+
+
+@dataclass
+class InMemoryDurableService:
+    """The two service calls over a dict of operations, for one execution."""
+
+    durable_execution_arn: str = (
+        "arn:aws:lambda:us-east-1:123456789012:function:demo:$LATEST/durable-execution/demo/run-1"
+    )
+    page_size: int = 1000
+    now_ms: int = 1_700_000_000_000
+    operations: dict[str, WireDict] = field(default_factory=dict)
+    calls: list[CheckpointCall] = field(default_factory=list)
+    invocation: int = 0
+    fail_next_checkpoints: int = 0
+    _tokens: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
+    _token: str = ""
+
+    def start(self, input_payload: Any) -> None:
+        """Create the EXECUTION operation holding the JSON input."""
+        self.operations[EXECUTION_ID] = {
+            "Id": EXECUTION_ID,
+            "Type": OperationType.EXECUTION.value,
+            "Status": OperationStatus.STARTED.value,
+            "StartTimestamp": self.now_ms,
+            "ExecutionDetails": {"InputPayload": json.dumps(input_payload)},
+        }
+
+    def new_token(self) -> str:
+        self._token = f"token-{next(self._tokens)}"
+        return self._token
+
+    def envelope(self) -> WireDict:
+        """The invocation input Lambda would send now (the first page of the state)."""
+        ops = list(self.operations.values())
+        state: WireDict = {"Operations": ops[: self.page_size]}
+        if len(ops) > self.page_size:
+            state["NextMarker"] = str(self.page_size)
+        self.invocation += 1
+        return {
+            "DurableExecutionArn": self.durable_execution_arn,
+            "CheckpointToken": self.new_token(),
+            "InitialExecutionState": state,
+        }
+
+    def checkpoint(self, durable_execution_arn: str, checkpoint_token: str, updates: list[WireDict]) -> WireDict:
+        if self.fail_next_checkpoints:
+            self.fail_next_checkpoints -= 1
+            raise CheckpointError("CheckpointDurableExecution failed: ServiceException (simulated)")
+        if checkpoint_token != self._token:
+            raise CheckpointError(f"CheckpointDurableExecution failed: stale checkpoint token {checkpoint_token}")
+        staged = dict(self.operations)
+        changed: list[str] = []
+        for update in updates:
+            try:
+                staged[update["Id"]] = apply_update(update, staged.get(update["Id"]), self.now_ms)
+            except InvalidUpdateError as exc:
+                raise CheckpointError(
+                    f"CheckpointDurableExecution failed: InvalidParameterValueException: {exc}"
+                ) from exc
+            changed.append(update["Id"])
+        self.operations = staged
+        self.calls.append(CheckpointCall(self.invocation, [dict(u) for u in updates]))
+        return {
+            "CheckpointToken": self.new_token(),
+            "NewExecutionState": {"Operations": [staged[i] for i in dict.fromkeys(changed)]},
+        }
+
+    def get_execution_state(
+        self, durable_execution_arn: str, checkpoint_token: str, marker: str, max_items: int = 1000
+    ) -> WireDict:
+        if checkpoint_token != self._token:
+            raise GetExecutionStateError(f"stale checkpoint token {checkpoint_token}")
+        ops = list(self.operations.values())
+        start = int(marker)
+        page: WireDict = {"Operations": ops[start : start + self.page_size]}
+        if start + self.page_size < len(ops):
+            page["NextMarker"] = str(start + self.page_size)
+        return page
+
+    def advance(self) -> bool:
+        """Move the virtual clock to the next timer and fire what is due; False if nothing waits."""
+        wakes = [t for op in self.operations.values() if (t := wake_time(op)) is not None]
+        if not wakes:
+            return False
+        self.now_ms = max(self.now_ms, min(wakes))
+        for op_id, op in list(self.operations.items()):
+            due = wake_time(op)
+            if due is not None and due <= self.now_ms:
+                self.operations[op_id] = fire(op, self.now_ms)
+        return True
+
+    def updates_of(self, invocation: int) -> list[WireDict]:
+        """Every update sent during ``invocation`` (1-based), in order."""
+        return [u for call in self.calls if call.invocation == invocation for u in call.updates]
+
+
+@dataclass
+class RunResult:
+    """What running an execution to its end produced."""
+
+    status: str
+    result: Any
+    error: WireDict | None
+    outputs: list[WireDict]
+    service: InMemoryDurableService
+
+
+def run_to_completion(
+    handler: Callable[[Any, Any], WireDict],
+    input_payload: Any = None,
+    *,
+    service: InMemoryDurableService | None = None,
+    lambda_context: Any = None,
+    max_invocations: int = 100,
+) -> RunResult:
+    """Invoke ``handler`` (a decorated Lambda handler) until the execution ends."""
+    service = service or InMemoryDurableService()
+    service.start(input_payload)
+    outputs: list[WireDict] = []
+    for _ in range(max_invocations):
+        output = handler(service.envelope(), lambda_context)
+        outputs.append(output)
+        if output["Status"] != OperationStatus.PENDING:
+            result_payload = output.get("Result")
+            if result_payload == "":  # too large for the response: checkpointed on EXECUTION
+                result_payload = (service.operations[EXECUTION_ID].get("ExecutionDetails") or {}).get("Result")
+            result = json.loads(result_payload) if result_payload else None
+            return RunResult(output["Status"], result, output.get("Error"), outputs, service)
+        if not service.advance():
+            raise RuntimeError("the execution suspended with nothing scheduled to resume it")
+    raise RuntimeError(f"the execution did not finish within {max_invocations} invocations")

@@ -1,0 +1,132 @@
+"""How the service applies one ``OperationUpdate`` to an operation: pure functions, no I/O.
+
+One function per operation type, in a dispatch table; each takes the operation as stored
+(or ``None``), the update, and the time (epoch milliseconds) and returns the operation as it
+is now. The emulator and the in-memory service of the unit tests share these rules, so the
+fake the engine is tested against cannot drift from the emulator.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+from powertools_durable.service.wire import OperationAction, OperationStatus, OperationType, WireDict
+
+
+class InvalidUpdateError(ValueError):
+    """The update is not allowed for this operation in its current state."""
+
+
+def _base(update: WireDict, current: WireDict | None, status: str, now_ms: int) -> WireDict:
+    op: WireDict = dict(current) if current else {"Id": update["Id"], "Type": update["Type"], "StartTimestamp": now_ms}
+    for field in ("ParentId", "Name", "SubType"):
+        if update.get(field) is not None:
+            op[field] = update[field]
+    op["Status"] = status
+    return op
+
+
+def _end(op: WireDict, now_ms: int) -> WireDict:
+    op["EndTimestamp"] = now_ms
+    return op
+
+
+def apply_step(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
+    action = update["Action"]
+    details: WireDict = dict((current or {}).get("StepDetails") or {})
+    details.setdefault("Attempt", 0)
+    if current is not None and current["Status"] in (OperationStatus.SUCCEEDED, OperationStatus.FAILED):
+        raise InvalidUpdateError(f"step {update['Id']} is already {current['Status']}")
+    if action == OperationAction.START:
+        op = _base(update, current, OperationStatus.STARTED, now_ms)
+        details.pop("NextAttemptTimestamp", None)
+    elif action == OperationAction.SUCCEED:
+        op = _end(_base(update, current, OperationStatus.SUCCEEDED, now_ms), now_ms)
+        if update.get("Payload") is not None:
+            details["Result"] = update["Payload"]
+        details.pop("NextAttemptTimestamp", None)
+    elif action == OperationAction.FAIL:
+        op = _end(_base(update, current, OperationStatus.FAILED, now_ms), now_ms)
+        details["Attempt"] += 1
+        details["Error"] = update.get("Error") or {}
+        details.pop("NextAttemptTimestamp", None)
+    elif action == OperationAction.RETRY:
+        delay = int(((update.get("StepOptions") or {}).get("NextAttemptDelaySeconds")) or 0)
+        op = _base(update, current, OperationStatus.PENDING, now_ms)
+        details["Attempt"] += 1
+        details["Error"] = update.get("Error") or {}
+        details["NextAttemptTimestamp"] = now_ms + delay * 1000
+    else:
+        raise InvalidUpdateError(f"action {action} is not valid for a STEP operation")
+    op["StepDetails"] = details
+    return op
+
+
+def apply_wait(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
+    action = update["Action"]
+    if action == OperationAction.START:
+        if current is not None:
+            raise InvalidUpdateError(f"wait {update['Id']} was already started")
+        seconds = (update.get("WaitOptions") or {}).get("WaitSeconds")
+        if not isinstance(seconds, int) or seconds < 1:
+            raise InvalidUpdateError("WaitOptions.WaitSeconds must be an integer of at least 1")
+        op = _base(update, current, OperationStatus.STARTED, now_ms)
+        op["WaitDetails"] = {"ScheduledEndTimestamp": now_ms + seconds * 1000}
+        return op
+    if action == OperationAction.CANCEL and current is not None:
+        return _end(_base(update, current, OperationStatus.CANCELLED, now_ms), now_ms)
+    raise InvalidUpdateError(f"action {action} is not valid for a WAIT operation")
+
+
+def apply_execution(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
+    if current is None:
+        raise InvalidUpdateError("the EXECUTION operation does not exist")
+    action = update["Action"]
+    if action == OperationAction.SUCCEED:
+        op = _end(dict(current, Status=OperationStatus.SUCCEEDED), now_ms)
+        op["ExecutionDetails"] = dict(current.get("ExecutionDetails") or {}, Result=update.get("Payload"))
+        return op
+    if action == OperationAction.FAIL:
+        op = _end(dict(current, Status=OperationStatus.FAILED), now_ms)
+        op["ExecutionDetails"] = dict(current.get("ExecutionDetails") or {}, Error=update.get("Error") or {})
+        return op
+    raise InvalidUpdateError(f"action {action} is not valid for the EXECUTION operation")
+
+
+TRANSITIONS: dict[str, Callable[[WireDict, WireDict | None, int], WireDict]] = {
+    OperationType.STEP: apply_step,
+    OperationType.WAIT: apply_wait,
+    OperationType.EXECUTION: apply_execution,
+}
+
+
+def apply_update(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
+    """Apply one update; raise :class:`InvalidUpdateError` naming what is wrong."""
+    for field in ("Id", "Type", "Action"):
+        if not isinstance(update.get(field), str):
+            raise InvalidUpdateError(f"OperationUpdate.{field} is missing or not a string")
+    transition = TRANSITIONS.get(update["Type"])
+    if transition is None:
+        raise InvalidUpdateError(f"operation type {update['Type']} is not supported by this service")
+    if current is not None and current["Type"] != update["Type"]:
+        raise InvalidUpdateError(f"operation {update['Id']} is a {current['Type']}, not a {update['Type']}")
+    return transition(update, current, now_ms)
+
+
+def wake_time(op: WireDict) -> int | None:
+    """When the service must act on ``op`` next (a wait's end, a retry's delay), in epoch ms."""
+    if op["Type"] == OperationType.WAIT and op["Status"] == OperationStatus.STARTED:
+        value: Any = (op.get("WaitDetails") or {}).get("ScheduledEndTimestamp")
+        return int(value) if value is not None else None
+    if op["Type"] == OperationType.STEP and op["Status"] == OperationStatus.PENDING:
+        value = (op.get("StepDetails") or {}).get("NextAttemptTimestamp")
+        return int(value) if value is not None else None
+    return None
+
+
+def fire(op: WireDict, now_ms: int) -> WireDict:
+    """The service's own transition when ``op``'s time has come: a wait succeeds, a retry is READY."""
+    if op["Type"] == OperationType.WAIT:
+        return _end(dict(op, Status=OperationStatus.SUCCEEDED), now_ms)
+    return dict(op, Status=OperationStatus.READY)

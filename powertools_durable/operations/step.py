@@ -1,0 +1,106 @@
+"""``context.step``: run a function once per attempt and checkpoint its outcome.
+
+Replay: SUCCEEDED returns the stored result without running; FAILED raises the stored error;
+PENDING (a retry delay still running) suspends; READY, or STARTED under at-least-once
+semantics, runs the next attempt. A result is returned to user code only after its SUCCEED
+checkpoint is acknowledged.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, NoReturn, TypeVar
+
+from powertools_durable.config import StepConfig, StepSemantics
+from powertools_durable.exceptions import (
+    SerDesError,
+    StepError,
+    StepInterruptedError,
+    SuspendExecution,
+)
+from powertools_durable.retries import RetryPresets
+from powertools_durable.serdes import SerDesContext, deserialize, serialize
+from powertools_durable.service.wire import (
+    OperationAction,
+    OperationStatus,
+    OperationSubType,
+    OperationType,
+    WireDict,
+    error_object,
+    operation_error,
+)
+from powertools_durable.types import StepContext
+
+if TYPE_CHECKING:
+    from powertools_durable.context import DurableContext
+
+T = TypeVar("T")
+
+_DEFAULT_CONFIG = StepConfig()
+
+
+def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | None, config: StepConfig | None) -> T:
+    config = config or _DEFAULT_CONFIG
+    name = name or getattr(func, "_original_name", None)
+    op = ctx.begin_operation(OperationType.STEP, config.sub_type or OperationSubType.STEP, name)
+    recorded = op.recorded
+    details: WireDict = (recorded or {}).get("StepDetails") or {}
+    serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
+    at_most_once = config.step_semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY
+
+    if recorded is not None:
+        status = recorded["Status"]
+        if status == OperationStatus.SUCCEEDED:
+            payload = details.get("Result")
+            result: T = None if payload is None else deserialize(config.serdes, payload, serdes_context)  # type: ignore[assignment]
+            return result
+        if status == OperationStatus.PENDING:
+            raise SuspendExecution(f"step {op.label} waits for its next attempt")
+        if status == OperationStatus.STARTED and at_most_once:
+            interrupted = StepInterruptedError(
+                f"step {op.label} was started by an earlier invocation that did not finish it", step_id=op.id
+            )
+            _fail_attempt(ctx, op.update, config, interrupted, (details.get("Attempt") or 0) + 1)
+        if status not in (OperationStatus.STARTED, OperationStatus.READY):
+            raise operation_error(StepError, details.get("Error"))
+
+    attempt = (details.get("Attempt") or 0) + 1
+    if recorded is None or recorded["Status"] == OperationStatus.READY:
+        start = op.update(OperationAction.START)
+        if at_most_once:
+            ctx.state.checkpoint(start)  # acknowledged before the body may run
+        else:
+            ctx.state.enqueue(start)  # rides along with the outcome's checkpoint
+
+    step_context = StepContext(ctx.logger, attempt, operation_id=op.id, operation_name=name)
+    try:
+        value = func(step_context)
+    except Exception as exc:
+        _fail_attempt(ctx, op.update, config, exc, attempt)
+
+    try:
+        payload = serialize(config.serdes, value, serdes_context)
+        result = deserialize(config.serdes, payload, serdes_context)  # replay must see the same value
+    except SerDesError as exc:
+        failure = error_object(exc)
+        ctx.state.checkpoint(op.update(OperationAction.FAIL, Error=failure))
+        raise
+    ctx.state.checkpoint(op.update(OperationAction.SUCCEED, Payload=payload))
+    return result
+
+
+def _fail_attempt(
+    ctx: DurableContext, update: Callable[..., WireDict], config: StepConfig, exc: Exception, attempt: int
+) -> NoReturn:
+    """Checkpoint a failed attempt as RETRY (and suspend) or FAIL (and raise :class:`StepError`)."""
+    ctx.state.raise_if_failed()
+    failure = error_object(exc)
+    decision = (config.retry_strategy or RetryPresets.default())(exc, attempt)
+    if decision.should_retry:
+        delay = max(1, decision.delay_seconds)
+        ctx.state.checkpoint(
+            update(OperationAction.RETRY, Error=failure, StepOptions={"NextAttemptDelaySeconds": delay})
+        )
+        raise SuspendExecution(f"attempt {attempt} failed; retrying in {delay}s")
+    ctx.state.checkpoint(update(OperationAction.FAIL, Error=failure))
+    raise operation_error(StepError, failure) from None

@@ -1,0 +1,1 @@
+"""Replay state: operations by id, deterministic identities, and the checkpointer."""

@@ -1,0 +1,142 @@
+"""Retry strategies: a retry strategy is a plain ``(error, attempts_made) -> RetryDecision`` callable.
+
+The delay is decided once, on the attempt that failed, and checkpointed as
+``NextAttemptDelaySeconds``; a replay never re-draws the jitter.
+"""
+
+from __future__ import annotations
+
+import math
+import random
+import re
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from powertools_durable.config import Duration, JitterStrategy
+
+RetryStrategy = Callable[[Exception, int], "RetryDecision"]
+
+
+@dataclass
+class RetryDecision:
+    """Whether to retry a failed attempt, and after how long."""
+
+    should_retry: bool
+    delay: Duration
+
+    @property
+    def delay_seconds(self) -> int:
+        return self.delay.to_seconds()
+
+    @classmethod
+    def retry(cls, delay: Duration) -> RetryDecision:
+        return cls(should_retry=True, delay=delay)
+
+    @classmethod
+    def no_retry(cls) -> RetryDecision:
+        return cls(should_retry=False, delay=Duration())
+
+
+@dataclass
+class RetryStrategyConfig:
+    """Exponential backoff: ``min(initial_delay * backoff_rate**(attempt-1), max_delay)`` plus jitter.
+
+    ``retryable_errors`` (substrings or compiled patterns of the message) and
+    ``retryable_error_types`` narrow what is retried; with neither, every error is.
+    """
+
+    max_attempts: int = 3
+    initial_delay: Duration = field(default_factory=lambda: Duration.from_seconds(5))
+    max_delay: Duration = field(default_factory=lambda: Duration.from_minutes(5))
+    backoff_rate: float = 2.0
+    jitter_strategy: JitterStrategy = JitterStrategy.FULL
+    retryable_errors: list[str | re.Pattern[str]] | None = None
+    retryable_error_types: list[type[Exception]] | None = None
+
+    @property
+    def initial_delay_seconds(self) -> int:
+        return self.initial_delay.to_seconds()
+
+    @property
+    def max_delay_seconds(self) -> int:
+        return self.max_delay.to_seconds()
+
+
+def apply_jitter(strategy: JitterStrategy, delay: float) -> int:
+    """Jittered delay in whole seconds, never below the service's minimum of 1."""
+    if strategy is JitterStrategy.FULL:
+        delay = random.random() * delay
+    elif strategy is JitterStrategy.HALF:
+        delay = delay / 2 + random.random() * delay / 2
+    return max(1, math.ceil(delay))
+
+
+def _is_retryable(error: Exception, config: RetryStrategyConfig) -> bool:
+    if config.retryable_errors is None and config.retryable_error_types is None:
+        return True
+    message = str(error)
+    by_message = any(
+        p.search(message) if isinstance(p, re.Pattern) else p in message for p in config.retryable_errors or ()
+    )
+    return by_message or isinstance(error, tuple(config.retryable_error_types or ()))
+
+
+def create_retry_strategy(config: RetryStrategyConfig | None = None) -> RetryStrategy:
+    """Build a retry strategy from ``config`` (defaults: 3 attempts, 5 s doubling, full jitter)."""
+    cfg = config or RetryStrategyConfig()
+
+    def strategy(error: Exception, attempts_made: int) -> RetryDecision:
+        if attempts_made >= cfg.max_attempts or not _is_retryable(error, cfg):
+            return RetryDecision.no_retry()
+        base = min(cfg.initial_delay_seconds * cfg.backoff_rate ** (attempts_made - 1), cfg.max_delay_seconds)
+        return RetryDecision.retry(Duration(apply_jitter(cfg.jitter_strategy, base)))
+
+    return strategy
+
+
+class RetryPresets:
+    """Ready-made strategies with the official SDK's names and values."""
+
+    @classmethod
+    def none(cls) -> RetryStrategy:
+        return create_retry_strategy(RetryStrategyConfig(max_attempts=1))
+
+    @classmethod
+    def default(cls) -> RetryStrategy:
+        return create_retry_strategy(
+            RetryStrategyConfig(
+                max_attempts=6,
+                initial_delay=Duration.from_seconds(5),
+                max_delay=Duration.from_minutes(1),
+                backoff_rate=2,
+            )
+        )
+
+    @classmethod
+    def transient(cls) -> RetryStrategy:
+        return create_retry_strategy(
+            RetryStrategyConfig(max_attempts=3, backoff_rate=2, jitter_strategy=JitterStrategy.HALF)
+        )
+
+    @classmethod
+    def resource_availability(cls) -> RetryStrategy:
+        return create_retry_strategy(
+            RetryStrategyConfig(
+                max_attempts=5,
+                initial_delay=Duration.from_seconds(5),
+                max_delay=Duration.from_minutes(5),
+                backoff_rate=2,
+            )
+        )
+
+    @classmethod
+    def critical(cls) -> RetryStrategy:
+        return create_retry_strategy(
+            RetryStrategyConfig(
+                max_attempts=10,
+                initial_delay=Duration.from_seconds(1),
+                max_delay=Duration.from_minutes(1),
+                backoff_rate=1.5,
+                jitter_strategy=JitterStrategy.NONE,
+            )
+        )
