@@ -16,6 +16,7 @@ from powertools_durable.operations.step import run_step
 from powertools_durable.operations.wait import run_wait
 from powertools_durable.replay.identity import check_identity, operation_id
 from powertools_durable.replay.state import ExecutionState
+from powertools_durable.serdes import SerDes
 from powertools_durable.service.wire import WireDict
 from powertools_durable.types import LambdaContext, StepContext
 
@@ -71,6 +72,7 @@ class DurableContext:
         lambda_context: LambdaContext | None = None,
         logger: Any = None,
         parent_id: str | None = None,
+        serdes: SerDes[Any] | None = None,
     ) -> None:
         self._state = state
         self._lambda_context = lambda_context
@@ -78,6 +80,7 @@ class DurableContext:
         self._position = 0
         self._unvisited = set(state.replayable)
         self.logger: Any = logger if logger is not None else _default_logger
+        self.default_serdes = serdes
         self.execution_context = ExecutionContext(state.durable_execution_arn)
 
     @property

@@ -23,6 +23,7 @@ from powertools_durable.exceptions import (
     SuspendExecution,
 )
 from powertools_durable.replay.state import ExecutionState
+from powertools_durable.serdes import SerDes
 from powertools_durable.service.client import DurableServiceClient
 from powertools_durable.service.envelope import parse_invocation
 from powertools_durable.service.wire import (
@@ -65,6 +66,7 @@ def run_invocation(
     client: DurableServiceClient,
     *,
     context_logger: Any = None,
+    serdes: SerDes[Any] | None = None,
     decode_input: Callable[[Any], Any] | None = None,
 ) -> WireDict:
     """Run ``handler`` for one invocation and return the output envelope.
@@ -76,7 +78,7 @@ def run_invocation(
     state = ExecutionState(envelope.durable_execution_arn, envelope.checkpoint_token, envelope.operations, client)
     state.page_in(envelope.next_marker)
     state.seal_replay()
-    ctx = DurableContext(state, lambda_context, logger=context_logger)
+    ctx = DurableContext(state, lambda_context, logger=context_logger, serdes=serdes)
     token = _current.set(ctx)
     try:
         user_input = _read_input(state)

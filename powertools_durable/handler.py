@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, overload
 
 from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
@@ -32,9 +32,21 @@ def resolve_client(client: Any = None) -> DurableServiceClient:
     return Boto3ServiceClient(client)
 
 
+@overload
+def durable_execution(
+    func: UserHandler, *, boto3_client: Any = None, plugins: list[Any] | None = None
+) -> LambdaHandler: ...
+
+
+@overload
+def durable_execution(
+    func: None = None, *, boto3_client: Any = None, plugins: list[Any] | None = None
+) -> Callable[[UserHandler], LambdaHandler]: ...
+
+
 def durable_execution(
     func: UserHandler | None = None, *, boto3_client: Any = None, plugins: list[Any] | None = None
-) -> Any:
+) -> LambdaHandler | Callable[[UserHandler], LambdaHandler]:
     """The official SDK's decorator: ``handler(event, context: DurableContext)`` becomes a Lambda handler.
 
     Parameters
@@ -46,7 +58,11 @@ def durable_execution(
         Accepted for source compatibility; instrumentation plugins are not supported yet.
     """
     if func is None:
-        return functools.partial(durable_execution, boto3_client=boto3_client, plugins=plugins)
+
+        def decorate(handler: UserHandler) -> LambdaHandler:
+            return durable_execution(handler, boto3_client=boto3_client, plugins=plugins)
+
+        return decorate
     user_handler = func
 
     @functools.wraps(user_handler)
@@ -94,6 +110,5 @@ def durable_handler(
         def decode(data: Any) -> Any:
             return parse(event=data, model=model)
 
-    return run_invocation(
-        handler, event, context, resolve_client(service_client), context_logger=logger, decode_input=decode
-    )
+    client = resolve_client(service_client)
+    return run_invocation(handler, event, context, client, context_logger=logger, serdes=serdes, decode_input=decode)

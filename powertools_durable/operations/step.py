@@ -45,6 +45,7 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
     op = ctx.begin_operation(OperationType.STEP, config.sub_type or OperationSubType.STEP, name)
     recorded = op.recorded
     details: WireDict = (recorded or {}).get("StepDetails") or {}
+    serdes = config.serdes or ctx.default_serdes
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
     at_most_once = config.step_semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY
 
@@ -52,7 +53,7 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
         status = recorded["Status"]
         if status == OperationStatus.SUCCEEDED:
             payload = details.get("Result")
-            result: T = None if payload is None else deserialize(config.serdes, payload, serdes_context)  # type: ignore[assignment]
+            result: T = None if payload is None else deserialize(serdes, payload, serdes_context)  # type: ignore[assignment]
             return result
         if status == OperationStatus.PENDING:
             raise SuspendExecution(f"step {op.label} waits for its next attempt")
@@ -79,8 +80,8 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
         _fail_attempt(ctx, op.update, config, exc, attempt)
 
     try:
-        payload = serialize(config.serdes, value, serdes_context)
-        result = deserialize(config.serdes, payload, serdes_context)  # replay must see the same value
+        payload = serialize(serdes, value, serdes_context)
+        result = deserialize(serdes, payload, serdes_context)  # replay must see the same value
     except SerDesError as exc:
         failure = error_object(exc)
         ctx.state.checkpoint(op.update(OperationAction.FAIL, Error=failure))
