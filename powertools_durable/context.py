@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from powertools_durable.config import Duration, StepConfig
+from powertools_durable.exceptions import NonDeterministicExecutionError
 from powertools_durable.operations.step import run_step
 from powertools_durable.operations.wait import run_wait
 from powertools_durable.replay.identity import check_identity, operation_id
@@ -101,12 +102,16 @@ class DurableContext:
 
     def begin_operation(self, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
         """Allocate the next id, check the checkpoint at it, and mark it visited."""
-        self._state.raise_if_failed()
+        self._state.raise_if_doomed()
         self._position += 1
         op_id = operation_id(self._parent_id, self._position)
         recorded = self._state.get(op_id)
         if recorded is not None:
-            check_identity(recorded, op_id, op_type, sub_type, name, self._parent_id)
+            try:
+                check_identity(recorded, op_id, op_type, sub_type, name, self._parent_id)
+            except NonDeterministicExecutionError as exc:
+                self._state.fail_execution(exc)  # user code catching it must not let the run diverge
+                raise
             self._unvisited.discard(op_id)
         return OperationHandle(op_id, op_type, sub_type, name, self._parent_id, recorded)
 

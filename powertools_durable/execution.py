@@ -87,6 +87,8 @@ def run_invocation(
         result = handler(user_input, ctx)
     except SuspendExecution:
         state.raise_if_failed()
+        if state.fatal_error is not None:
+            return _failed(state, state.fatal_error)
         state.flush()
         return {"Status": InvocationStatus.PENDING.value}
     except InvocationError:
@@ -94,10 +96,12 @@ def run_invocation(
     except Exception as exc:
         state.raise_if_failed()
         logger.debug("durable execution %s failed", state.durable_execution_arn, exc_info=True)
-        return _failed(state, exc)
+        return _failed(state, state.fatal_error or exc)
     finally:
         _current.reset(token)
     state.raise_if_failed()
+    if state.fatal_error is not None:  # user code caught it; the execution still must not diverge
+        return _failed(state, state.fatal_error)
     return _succeeded(state, result)
 
 

@@ -37,7 +37,7 @@ def check_identity(
     ):
         return
     mismatches = [
-        f"{label}: recorded {got!r}, code asks for {want!r}"
+        f"{label}: recorded {_plain(got)!r}, code asks for {_plain(want)!r}"
         for label, got, want in (
             ("type", recorded["Type"], op_type),
             ("subtype", recorded.get("SubType"), sub_type),
@@ -53,3 +53,8 @@ def check_identity(
         "deploy a new version for new executions instead of changing a running workflow.",
         step_id=op_id,
     )
+
+
+def _plain(value: object) -> object:
+    """A wire value as the service spells it (``'STEP'``, not ``<OperationType.STEP: 'STEP'>``)."""
+    return str(value) if isinstance(value, str) else value

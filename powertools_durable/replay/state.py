@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
-from powertools_durable.exceptions import CheckpointError, InvocationError
+from powertools_durable.exceptions import CheckpointError, ExecutionError, InvocationError
 from powertools_durable.service.client import DurableServiceClient
 from powertools_durable.service.envelope import check_operation
 from powertools_durable.service.wire import OperationType, WireDict
@@ -36,6 +36,7 @@ class ExecutionState:
         self._operations: dict[str, WireDict] = {op["Id"]: op for op in operations}
         self._pending: list[WireDict] = []
         self._failure: InvocationError | None = None
+        self._fatal: ExecutionError | None = None
         self.checkpoint_calls = 0
         self.replayable: frozenset[str] = frozenset()
 
@@ -103,6 +104,22 @@ class ExecutionState:
     def raise_if_failed(self) -> None:
         if self._failure is not None:
             raise self._failure
+
+    @property
+    def fatal_error(self) -> ExecutionError | None:
+        """The error that dooms the execution (non-determinism), even if user code caught it."""
+        return self._fatal
+
+    def fail_execution(self, exc: ExecutionError) -> None:
+        """Remember ``exc`` so the execution ends FAILED with it whatever user code does next."""
+        if self._fatal is None:
+            self._fatal = exc
+
+    def raise_if_doomed(self) -> None:
+        """Refuse any further operation once the invocation or the execution has failed."""
+        self.raise_if_failed()
+        if self._fatal is not None:
+            raise self._fatal
 
     def _token(self) -> str:
         if not self.checkpoint_token:
