@@ -13,6 +13,7 @@ from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from powertools_durable.config import Duration, StepConfig
 from powertools_durable.exceptions import NonDeterministicExecutionError
+from powertools_durable.hooks import NO_HOOKS, DurableHooks
 from powertools_durable.operations.step import run_step
 from powertools_durable.operations.wait import run_wait
 from powertools_durable.replay.identity import check_identity, operation_id
@@ -74,6 +75,7 @@ class DurableContext:
         logger: Any = None,
         parent_id: str | None = None,
         serdes: SerDes[Any] | None = None,
+        hooks: DurableHooks = NO_HOOKS,
     ) -> None:
         self._state = state
         self._lambda_context = lambda_context
@@ -82,6 +84,7 @@ class DurableContext:
         self._unvisited = set(state.replayable)
         self.logger: Any = logger if logger is not None else _default_logger
         self.default_serdes = serdes
+        self.hooks = hooks
         self.execution_context = ExecutionContext(state.durable_execution_arn)
 
     @property

@@ -22,6 +22,7 @@ from powertools_durable.exceptions import (
     SerDesError,
     SuspendExecution,
 )
+from powertools_durable.hooks import NO_HOOKS, DurableHooks
 from powertools_durable.replay.state import ExecutionState
 from powertools_durable.serdes import SerDes
 from powertools_durable.service.client import DurableServiceClient
@@ -68,6 +69,7 @@ def run_invocation(
     context_logger: Any = None,
     serdes: SerDes[Any] | None = None,
     decode_input: Callable[[Any], Any] | None = None,
+    hooks: DurableHooks = NO_HOOKS,
 ) -> WireDict:
     """Run ``handler`` for one invocation and return the output envelope.
 
@@ -78,13 +80,14 @@ def run_invocation(
     state = ExecutionState(envelope.durable_execution_arn, envelope.checkpoint_token, envelope.operations, client)
     state.page_in(envelope.next_marker)
     state.seal_replay()
-    ctx = DurableContext(state, lambda_context, logger=context_logger, serdes=serdes)
+    ctx = DurableContext(state, lambda_context, logger=context_logger, serdes=serdes, hooks=hooks)
     token = _current.set(ctx)
     try:
-        user_input = _read_input(state)
-        if decode_input is not None:
-            user_input = decode_input(user_input)
-        result = handler(user_input, ctx)
+        with hooks.invocation(ctx):
+            user_input = _read_input(state)
+            if decode_input is not None:
+                user_input = decode_input(user_input)
+            result = handler(user_input, ctx)
     except SuspendExecution:
         state.raise_if_failed()
         if state.fatal_error is not None:

@@ -75,7 +75,7 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
 
     step_context = StepContext(ctx.logger, attempt, operation_id=op.id, operation_name=name)
     try:
-        value = func(step_context)
+        value = ctx.hooks.run_step(ctx, op, attempt, lambda: func(step_context))
     except Exception as exc:
         _fail_attempt(ctx, op.update, config, exc, attempt)
 
