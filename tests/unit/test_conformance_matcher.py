@@ -109,6 +109,13 @@ def test_lists_compare_element_by_element_with_equal_length():
     match_value([1, "*"], [1, {"any": "thing"}], {}, "v")
 
 
+def test_regex_applies_to_numbers_as_their_decimal_text():
+    # GIVEN a delay regex as in requirement 1-13 / THEN ints match by their text, out-of-range fails
+    match_value("${/^[0-5]$/}", 3, {}, "v")
+    with pytest.raises(Mismatch):
+        match_value("${/^[0-5]$/}", 7, {}, "v")
+
+
 def test_bool_is_not_an_int():
     # GIVEN expected True and actual 1 / THEN they differ (JSON true is not 1)
     with pytest.raises(Mismatch):

@@ -36,7 +36,8 @@ def match_value(expected: Any, actual: Any, bindings: dict[str, Any], path: str)
                 raise Mismatch(f"{path}: ${{{name}}} was bound to {bindings[name]!r}, here it is {actual!r}")
             return
         if (regex := _REGEX.match(expected)) is not None:
-            if not isinstance(actual, str) or re.search(regex.group(1), actual) is None:
+            text = str(actual) if isinstance(actual, int | float) and not isinstance(actual, bool) else actual
+            if not isinstance(text, str) or re.search(regex.group(1), text) is None:
                 raise Mismatch(f"{path}: {actual!r} does not match /{regex.group(1)}/")
             return
     if isinstance(expected, dict):
