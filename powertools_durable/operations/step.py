@@ -85,7 +85,7 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
     except SerDesError as exc:
         failure = error_object(exc)
         ctx.state.checkpoint(op.update(OperationAction.FAIL, Error=failure))
-        raise
+        raise operation_error(StepError, failure) from None  # what a replay of the FAILED step raises
     ctx.state.checkpoint(op.update(OperationAction.SUCCEED, Payload=payload))
     return result
 
