@@ -1,0 +1,170 @@
+"""The execution history in Lambda's exact shapes (botocore's ``Event``), written as things happen.
+
+The service appends events in the same transaction as the change they describe, so the
+history is a log, never rebuilt from the operations on read (conformance facts 1-7):
+
+- one event per operation update, in update order (a RETRY is a ``StepFailed`` with
+  ``RetryDetails.NextAttemptDelaySeconds``); EXECUTION updates give no event of their own;
+- ``WaitSucceeded`` is written by the service when the wait's timer fires;
+- ``InvocationCompleted`` closes every invocation, crashed ones included (with an ``Error``);
+- the terminal ``Execution*`` event comes last.
+
+Events are stored with epoch-millisecond timestamps and every payload; :func:`render` turns
+them into the wire shape (epoch seconds, payloads only with ``IncludeExecutionData``).
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from powertools_durable.service.wire import OperationAction, OperationType, WireDict
+
+_TIMESTAMP_KEYS = frozenset({"EventTimestamp", "ScheduledEndTimestamp", "StartTimestamp", "EndTimestamp"})
+_PAYLOAD_HOLDERS = frozenset({"Result", "Error", "Input"})
+
+_UPDATE_EVENTS: dict[tuple[str, str], str] = {
+    (OperationType.STEP, OperationAction.START): "StepStarted",
+    (OperationType.STEP, OperationAction.SUCCEED): "StepSucceeded",
+    (OperationType.STEP, OperationAction.FAIL): "StepFailed",
+    (OperationType.STEP, OperationAction.RETRY): "StepFailed",
+    (OperationType.WAIT, OperationAction.START): "WaitStarted",
+    (OperationType.WAIT, OperationAction.CANCEL): "WaitCancelled",
+    (OperationType.CONTEXT, OperationAction.START): "ContextStarted",
+    (OperationType.CONTEXT, OperationAction.SUCCEED): "ContextSucceeded",
+    (OperationType.CONTEXT, OperationAction.FAIL): "ContextFailed",
+    (OperationType.CALLBACK, OperationAction.START): "CallbackStarted",
+    (OperationType.CHAINED_INVOKE, OperationAction.START): "ChainedInvokeStarted",
+}
+
+TERMINAL_EVENTS = {
+    "SUCCEEDED": "ExecutionSucceeded",
+    "FAILED": "ExecutionFailed",
+    "TIMED_OUT": "ExecutionTimedOut",
+    "STOPPED": "ExecutionStopped",
+}
+
+
+def _result(payload: str | None) -> WireDict:
+    return {"Payload": payload, "Truncated": False}
+
+
+def _error(error: WireDict | None) -> WireDict:
+    return {"Payload": dict(error or {}), "Truncated": False}
+
+
+def _operation_event(event_type: str, op: WireDict, now_ms: int, details: WireDict) -> WireDict:
+    event: WireDict = {"EventType": event_type, "SubType": op.get("SubType"), "Id": op["Id"]}
+    if op.get("Name") is not None:
+        event["Name"] = op["Name"]
+    if op.get("ParentId") is not None:
+        event["ParentId"] = op["ParentId"]
+    if event["SubType"] is None:
+        del event["SubType"]
+    event["EventTimestamp"] = now_ms
+    event[f"{event_type}Details"] = details
+    return event
+
+
+def update_event(update: WireDict, before: WireDict | None, after: WireDict, now_ms: int) -> WireDict | None:
+    """The event one applied ``OperationUpdate`` gives (``None`` for EXECUTION updates)."""
+    event_type = _UPDATE_EVENTS.get((update["Type"], update["Action"]))
+    if event_type is None:
+        return None
+    details: WireDict = {}
+    step = after.get("StepDetails") or {}
+    if event_type == "StepSucceeded":
+        if update.get("Payload") is not None:
+            details["Result"] = _result(update["Payload"])
+        details["RetryDetails"] = {
+            "CurrentAttempt": int(((before or {}).get("StepDetails") or {}).get("Attempt", 0)) + 1
+        }
+    elif event_type == "StepFailed":
+        details["Error"] = _error(update.get("Error"))
+        retry: WireDict = {"CurrentAttempt": int(step.get("Attempt", 1))}
+        if update["Action"] == OperationAction.RETRY:
+            retry["NextAttemptDelaySeconds"] = int(
+                (update.get("StepOptions") or {}).get("NextAttemptDelaySeconds") or 0
+            )
+        details["RetryDetails"] = retry
+    elif event_type == "WaitStarted":
+        details["Duration"] = int((update.get("WaitOptions") or {}).get("WaitSeconds") or 0)
+        details["ScheduledEndTimestamp"] = (after.get("WaitDetails") or {}).get("ScheduledEndTimestamp")
+    elif event_type in ("ContextSucceeded",) and update.get("Payload") is not None:
+        details["Result"] = _result(update["Payload"])
+    elif event_type in ("ContextFailed", "WaitCancelled") and update.get("Error") is not None:
+        details["Error"] = _error(update.get("Error"))
+    return _operation_event(event_type, after, now_ms, details)
+
+
+def wait_succeeded(op: WireDict, now_ms: int) -> WireDict:
+    """Written by the service when a wait's timer fires; ``Duration`` is the modelled one."""
+    scheduled = int((op.get("WaitDetails") or {}).get("ScheduledEndTimestamp") or now_ms)
+    duration = round((scheduled - int(op.get("StartTimestamp") or scheduled)) / 1000)
+    return _operation_event("WaitSucceeded", op, now_ms, {"Duration": duration})
+
+
+def execution_started(operation_id: str, name: str, input_payload: str, timeout: int, now_ms: int) -> WireDict:
+    """Event 1 of every history."""
+    return {
+        "EventType": "ExecutionStarted",
+        "Id": operation_id,
+        "Name": name,
+        "EventTimestamp": now_ms,
+        "ExecutionStartedDetails": {"Input": _result(input_payload), "ExecutionTimeout": timeout},
+    }
+
+
+def invocation_completed(start_ms: int, end_ms: int, request_id: str, error: WireDict | None = None) -> WireDict:
+    """One per invocation; no ``Id``/``SubType``/``Name``; ``Error`` when the invocation itself failed."""
+    details: WireDict = {"StartTimestamp": start_ms, "EndTimestamp": end_ms, "RequestId": request_id}
+    if error is not None:
+        details["Error"] = _error(error)
+    return {"EventType": "InvocationCompleted", "EventTimestamp": end_ms, "InvocationCompletedDetails": details}
+
+
+def execution_ended(
+    status: str, operation_id: str, name: str, now_ms: int, *, result: str | None = None, error: WireDict | None = None
+) -> WireDict:
+    """The terminal event for ``status`` (SUCCEEDED, FAILED, TIMED_OUT, STOPPED)."""
+    event_type = TERMINAL_EVENTS[status]
+    details: WireDict = {}
+    if status == "SUCCEEDED":
+        details["Result"] = _result(result)
+    elif error is not None or status == "FAILED":
+        details["Error"] = _error(error)
+    return {
+        "EventType": event_type,
+        "Id": operation_id,
+        "Name": name,
+        "EventTimestamp": now_ms,
+        f"{event_type}Details": details,
+    }
+
+
+def _wire(value: Any, include_data: bool, key: str = "") -> Any:
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if not include_data and k == "Payload" and key in _PAYLOAD_HOLDERS:
+                continue
+            out[k] = _wire(v, include_data, k)
+        return out
+    if key in _TIMESTAMP_KEYS and isinstance(value, int | float):
+        return value / 1000
+    return value
+
+
+def render(event: WireDict, *, include_data: bool = True) -> WireDict:
+    """The wire shape of a stored event: epoch seconds, payloads only when ``include_data``."""
+    rendered: WireDict = _wire(event, include_data)
+    return rendered
+
+
+def page(
+    events: list[WireDict], *, marker: str | None, max_items: int, reverse: bool = False
+) -> tuple[list[WireDict], str | None]:
+    """One page of ``events``; the marker is the position of the next event in the chosen order."""
+    ordered = list(reversed(events)) if reverse else events
+    start = int(marker) if marker else 0
+    end = start + max_items
+    return ordered[start:end], (str(end) if end < len(ordered) else None)

@@ -1,0 +1,276 @@
+"""Where the emulator keeps executions, their operations, their history and their invocations' logs.
+
+A small :class:`Store` Protocol and its SQLite implementation (a file under
+``.powertools-durable/`` by default, ``:memory:`` for tests). SQLite because it is in the
+standard library, survives ``kill -9`` (WAL journal), and turns "a checkpoint is all or
+nothing" into one transaction. Every change of an execution is one :class:`Commit`: the
+execution's new record, the operations it touched and the events it appends, applied
+together or not at all; a commit that expects a checkpoint token or an invocation that is no
+longer current is refused with nothing written.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import sqlite3
+import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Protocol
+
+from powertools_durable.service.wire import WireDict
+
+SCHEMA_VERSION = 1
+DEFAULT_STORE = Path(".powertools-durable") / "emulator.sqlite3"
+
+_SCHEMA = """
+CREATE TABLE executions (
+    arn TEXT PRIMARY KEY, seq INTEGER NOT NULL, function_name TEXT NOT NULL, name TEXT NOT NULL,
+    status TEXT NOT NULL, record TEXT NOT NULL, last_event_id INTEGER NOT NULL DEFAULT 0
+);
+CREATE UNIQUE INDEX executions_by_name ON executions (function_name, name);
+CREATE TABLE operations (
+    arn TEXT NOT NULL, op_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (arn, op_id)
+);
+CREATE TABLE events (
+    arn TEXT NOT NULL, event_id INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, body TEXT NOT NULL,
+    PRIMARY KEY (arn, event_id)
+);
+CREATE TABLE invocation_logs (
+    arn TEXT NOT NULL, request_id TEXT NOT NULL, seq INTEGER NOT NULL, logs TEXT NOT NULL,
+    PRIMARY KEY (arn, request_id)
+);
+"""
+
+
+class StoreError(RuntimeError):
+    """The store cannot be used (e.g. written by a newer version)."""
+
+
+class ConflictError(RuntimeError):
+    """A commit expected a checkpoint token or invocation that is no longer current; nothing was written."""
+
+
+@dataclass
+class ExecutionRecord:
+    """One durable execution as the service tracks it (operations and events are kept apart)."""
+
+    arn: str
+    function_name: str
+    qualifier: str
+    name: str
+    input_payload: str
+    start_ms: int
+    execution_timeout: int  # seconds
+    status: str = "RUNNING"
+    end_ms: int | None = None
+    result: str | None = None
+    error: WireDict | None = None
+    token: str | None = None  # the checkpoint token the next call must carry
+    invocation_id: str | None = None  # request id of the invocation in flight
+    invocation_start_ms: int | None = None
+    invoke_at_ms: int | None = None  # wants an invocation once modelled time reaches this
+    failures: int = 0  # consecutive failed invocations
+    retention_days: int = 14
+
+    @property
+    def timeout_at_ms(self) -> int:
+        return self.start_ms + self.execution_timeout * 1000
+
+
+@dataclass
+class Commit:
+    """One atomic change of one execution."""
+
+    record: ExecutionRecord
+    operations: list[WireDict] = field(default_factory=list)
+    events: list[WireDict] = field(default_factory=list)  # EventId is assigned by the store
+    expect_token: str | None = None
+    expect_invocation: str | None = None
+    logs: tuple[str, str] | None = None  # (request id, captured output)
+
+
+class Store(Protocol):
+    """What the service needs from storage."""
+
+    def create(self, commit: Commit) -> tuple[ExecutionRecord, bool]:
+        """Insert a new execution, or return the existing one with the same function and name (False)."""
+        ...
+
+    def get(self, arn: str) -> ExecutionRecord | None: ...
+
+    def executions(self, function_name: str | None = None, status: str | None = None) -> list[ExecutionRecord]:
+        """Executions in start order, optionally of one function / in one status."""
+        ...
+
+    def operations(self, arn: str) -> list[WireDict]:
+        """The execution's operations in the order they were first recorded."""
+        ...
+
+    def events(self, arn: str) -> list[WireDict]:
+        """The execution's history, oldest first."""
+        ...
+
+    def commit(self, commit: Commit) -> list[WireDict]:
+        """Apply ``commit`` in one transaction; return its events numbered. Raise :class:`ConflictError`."""
+        ...
+
+    def logs(self, arn: str) -> list[tuple[str, str]]:
+        """``(request id, output)`` of each invocation, oldest first."""
+        ...
+
+    def latest_timestamp_ms(self) -> int:
+        """The latest instant recorded anywhere (0 when empty)."""
+        ...
+
+    def close(self) -> None: ...
+
+
+def _record_json(record: ExecutionRecord) -> str:
+    return json.dumps(dataclasses.asdict(record), separators=(",", ":"))
+
+
+def _record(text: str) -> ExecutionRecord:
+    return ExecutionRecord(**json.loads(text))
+
+
+class SQLiteStore:
+    """:class:`Store` on one SQLite connection shared by the service's threads (serialised by a lock)."""
+
+    def __init__(self, path: str | Path = DEFAULT_STORE) -> None:
+        self.path = str(path)
+        if self.path != ":memory:":
+            Path(self.path).parent.mkdir(parents=True, exist_ok=True)
+        self._lock = threading.RLock()
+        self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
+        if self.path != ":memory:":
+            self._db.execute("PRAGMA journal_mode=WAL")
+            self._db.execute("PRAGMA synchronous=NORMAL")
+        self._open_schema()
+
+    def _open_schema(self) -> None:
+        with self._transaction() as db:
+            exists = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'").fetchone()
+            if not exists:
+                for statement in filter(str.strip, _SCHEMA.split(";")):
+                    db.execute(statement)
+                db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
+                db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+                return
+            (version,) = db.execute("SELECT version FROM schema_version").fetchone()
+        if version > SCHEMA_VERSION:
+            raise StoreError(
+                f"the store {self.path} has schema version {version}, written by a newer powertools-durable "
+                f"(this one reads up to {SCHEMA_VERSION}): upgrade powertools-durable or use another --store"
+            )
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        with self._lock:
+            self._db.execute("BEGIN IMMEDIATE")
+            try:
+                yield self._db
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+            self._db.execute("COMMIT")
+
+    def _query(self, sql: str, params: tuple[Any, ...] = ()) -> list[Any]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    def create(self, commit: Commit) -> tuple[ExecutionRecord, bool]:
+        record = commit.record
+        with self._transaction() as db:
+            row = db.execute(
+                "SELECT record FROM executions WHERE function_name=? AND name=?", (record.function_name, record.name)
+            ).fetchone()
+            if row:
+                return _record(row[0]), False
+            (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM executions").fetchone()
+            db.execute(
+                "INSERT INTO executions (arn, seq, function_name, name, status, record) VALUES (?,?,?,?,?,?)",
+                (record.arn, seq, record.function_name, record.name, record.status, _record_json(record)),
+            )
+            self._apply(db, commit)
+        return record, True
+
+    def get(self, arn: str) -> ExecutionRecord | None:
+        rows = self._query("SELECT record FROM executions WHERE arn=?", (arn,))
+        return _record(rows[0][0]) if rows else None
+
+    def executions(self, function_name: str | None = None, status: str | None = None) -> list[ExecutionRecord]:
+        sql, params = "SELECT record FROM executions WHERE 1=1", list[str]()
+        if function_name is not None:
+            sql, params = sql + " AND function_name=?", [*params, function_name]
+        if status is not None:
+            sql, params = sql + " AND status=?", [*params, status]
+        return [_record(row[0]) for row in self._query(sql + " ORDER BY seq", tuple(params))]
+
+    def operations(self, arn: str) -> list[WireDict]:
+        rows = self._query("SELECT body FROM operations WHERE arn=? ORDER BY seq", (arn,))
+        return [json.loads(row[0]) for row in rows]
+
+    def events(self, arn: str) -> list[WireDict]:
+        rows = self._query("SELECT body FROM events WHERE arn=? ORDER BY event_id", (arn,))
+        return [json.loads(row[0]) for row in rows]
+
+    def logs(self, arn: str) -> list[tuple[str, str]]:
+        rows = self._query("SELECT request_id, logs FROM invocation_logs WHERE arn=? ORDER BY seq", (arn,))
+        return [(row[0], row[1]) for row in rows]
+
+    def latest_timestamp_ms(self) -> int:
+        rows = self._query("SELECT COALESCE(MAX(timestamp_ms), 0) FROM events")
+        return int(rows[0][0])
+
+    def commit(self, commit: Commit) -> list[WireDict]:
+        record = commit.record
+        with self._transaction() as db:
+            row = db.execute("SELECT record FROM executions WHERE arn=?", (record.arn,)).fetchone()
+            if row is None:
+                raise ConflictError(f"execution {record.arn} does not exist")
+            stored = _record(row[0])
+            if commit.expect_token is not None and commit.expect_token != stored.token:
+                raise ConflictError("the checkpoint token is stale or was already used")
+            if commit.expect_invocation is not None and commit.expect_invocation != stored.invocation_id:
+                raise ConflictError(f"invocation {commit.expect_invocation} is no longer the current one")
+            db.execute(
+                "UPDATE executions SET status=?, record=? WHERE arn=?",
+                (record.status, _record_json(record), record.arn),
+            )
+            return self._apply(db, commit)
+
+    def _apply(self, db: sqlite3.Connection, commit: Commit) -> list[WireDict]:
+        arn = commit.record.arn
+        if commit.operations:
+            (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) FROM operations WHERE arn=?", (arn,)).fetchone()
+            db.executemany(
+                "INSERT INTO operations (arn, op_id, seq, body) VALUES (?,?,?,?) "
+                "ON CONFLICT (arn, op_id) DO UPDATE SET body=excluded.body",
+                [(arn, op["Id"], seq + i, json.dumps(op)) for i, op in enumerate(commit.operations, start=1)],
+            )
+        numbered: list[WireDict] = []
+        if commit.events:
+            (last,) = db.execute("SELECT last_event_id FROM executions WHERE arn=?", (arn,)).fetchone()
+            for offset, event in enumerate(commit.events, start=1):
+                numbered.append({"EventId": last + offset, **{k: v for k, v in event.items() if k != "EventId"}})
+            db.executemany(
+                "INSERT INTO events (arn, event_id, timestamp_ms, body) VALUES (?,?,?,?)",
+                [(arn, e["EventId"], int(e["EventTimestamp"]), json.dumps(e)) for e in numbered],
+            )
+            db.execute("UPDATE executions SET last_event_id=? WHERE arn=?", (last + len(numbered), arn))
+        if commit.logs is not None:
+            (seq,) = db.execute("SELECT COUNT(*) FROM invocation_logs WHERE arn=?", (arn,)).fetchone()
+            db.execute(
+                "INSERT OR REPLACE INTO invocation_logs (arn, request_id, seq, logs) VALUES (?,?,?,?)",
+                (arn, commit.logs[0], seq + 1, commit.logs[1]),
+            )
+        return numbered
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
