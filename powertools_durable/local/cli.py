@@ -1,19 +1,190 @@
-"""``powertools-durable``: the command line of the local emulator."""
+"""``powertools-durable``: the command line of the local emulator.
+
+``local start`` serves a SAM template; ``local invoke|executions|history`` talk to a running
+emulator through boto3 (``--endpoint``, default http://127.0.0.1:5000), exactly as they would
+talk to AWS; ``demo`` runs a step-wait-step execution on an in-process emulator.
+"""
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import sys
+import urllib.parse
+import urllib.request
 from collections.abc import Sequence
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from powertools_durable.local.emulator import LocalEmulator
+
+DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
+ENV_ENDPOINT = "POWERTOOLS_DURABLE_ENDPOINT"
+
+
+def _parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="powertools-durable", description=__doc__.splitlines()[0])
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("demo", help="run the SAM app's StepWaitStep on the emulator and print its timeline")
+    local = commands.add_parser("local", help="the local emulator of Lambda durable functions")
+    sub = local.add_subparsers(dest="local_command", required=True)
+
+    start = sub.add_parser("start", help="serve the functions of a SAM template")
+    start.add_argument("--template", "-t", default="template.yaml", help="SAM template (default: template.yaml)")
+    start.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    start.add_argument("--port", "-p", type=int, default=5000, help="port (default: 5000)")
+    start.add_argument(
+        "--store", default=None, help="SQLite file, or :memory: (default: .powertools-durable/emulator.sqlite3)"
+    )
+    start.add_argument("--time-scale", type=float, default=1.0, help="modelled time runs this many times faster")
+
+    endpoint = argparse.ArgumentParser(add_help=False)
+    endpoint.add_argument(
+        "--endpoint", default=os.environ.get(ENV_ENDPOINT, DEFAULT_ENDPOINT), help="the running emulator's URL"
+    )
+    invoke = sub.add_parser("invoke", parents=[endpoint], help="start an execution")
+    invoke.add_argument("function")
+    invoke.add_argument("--input", default=None, help="the input, as JSON")
+    invoke.add_argument("--name", default=None, help="DurableExecutionName (makes the start idempotent)")
+    invoke.add_argument("--wait", action="store_true", help="wait for the end, then print result and timeline")
+
+    executions = sub.add_parser("executions", parents=[endpoint], help="list executions")
+    executions.add_argument("function", nargs="?", default=None)
+
+    history = sub.add_parser("history", parents=[endpoint], help="an execution's history as a timeline")
+    history.add_argument("arn")
+    history.add_argument("--json", action="store_true", help="the raw events, as GetDurableExecutionHistory returns")
+    history.add_argument("--logs", action="store_true", help="show each invocation's output")
+    return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="powertools-durable", description=__doc__)
-    commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run a step-wait-step workflow and print its operations")
-    args = parser.parse_args(argv)
+    args = _parser().parse_args(argv)
     if args.command == "demo":
         from powertools_durable.local.demo import run_demo  # noqa: PLC0415
 
         return run_demo()
-    parser.error(f"unknown command {args.command}")
-    return 2
+    handlers = {"start": _start, "invoke": _invoke, "executions": _executions, "history": _history}
+    try:
+        return handlers[args.local_command](args)
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # one clear line, not a traceback, for the errors people make
+        print(f"powertools-durable: {type(exc).__name__}: {exc}", file=sys.stderr)
+        return 1
+
+
+def _start(args: argparse.Namespace) -> int:
+    from powertools_durable.local.emulator import LocalEmulator  # noqa: PLC0415
+    from powertools_durable.local.store import DEFAULT_STORE  # noqa: PLC0415
+
+    store = args.store or str(DEFAULT_STORE)
+    emulator = LocalEmulator(
+        Path(args.template), store=store, time_scale=args.time_scale, host=args.host, port=args.port
+    )
+
+    def ready(running: LocalEmulator) -> None:
+        names = ", ".join(sorted(running.functions)) or "(none)"
+        print(f"powertools-durable emulator on {running.endpoint_url} (store {store}, time x{args.time_scale})")
+        print(f"functions: {names}")
+        if running.recovered:
+            print(f"resumed {running.recovered} running execution(s)")
+        print(f"try: powertools-durable local invoke <function> --wait --endpoint {running.endpoint_url}", flush=True)
+
+    emulator.serve(on_ready=ready)
+    return 0
+
+
+def _client(endpoint: str) -> Any:
+    import boto3  # noqa: PLC0415 - only the client commands need it
+    from botocore.config import Config  # noqa: PLC0415
+
+    return boto3.client(
+        "lambda",
+        endpoint_url=endpoint,
+        region_name=os.environ.get("AWS_REGION", "us-east-1"),
+        aws_access_key_id="local",
+        aws_secret_access_key="local",  # the emulator accepts any signature
+        config=Config(retries={"mode": "standard", "max_attempts": 2}, read_timeout=900),
+    )
+
+
+def _events(client: Any, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    marker = None
+    while True:
+        page = client.get_durable_execution_history(
+            DurableExecutionArn=arn, IncludeExecutionData=True, MaxItems=1000, **({"Marker": marker} if marker else {})
+        )
+        events += page["Events"]
+        marker = page.get("NextMarker")
+        if not marker:
+            return events
+
+
+def _logs(endpoint: str, arn: str) -> list[tuple[str, str]]:
+    from powertools_durable.local.server import LOCAL_PREFIX  # noqa: PLC0415
+
+    url = f"{endpoint}{LOCAL_PREFIX}/durable-executions/{urllib.parse.quote(arn, safe='')}/logs"
+    with urllib.request.urlopen(url, timeout=30) as response:
+        body = json.loads(response.read())
+    return [(item["RequestId"], item["Logs"]) for item in body["Invocations"]]
+
+
+def _print_timeline(endpoint: str, arn: str, logs: bool) -> None:
+    from powertools_durable.local.timeline import format_timeline  # noqa: PLC0415
+
+    client = _client(endpoint)
+    print(format_timeline(_events(client, arn), _logs(endpoint, arn) if logs else None))
+
+
+def _invoke(args: argparse.Namespace) -> int:
+    payload = args.input if args.input is not None else "{}"
+    json.loads(payload)  # fail here, clearly, on input that is not JSON
+    client = _client(args.endpoint)
+    options: dict[str, Any] = {"DurableExecutionName": args.name} if args.name else {}
+    invocation_type = "RequestResponse" if args.wait else "Event"
+    response = client.invoke(FunctionName=args.function, InvocationType=invocation_type, Payload=payload, **options)
+    arn = response.get("DurableExecutionArn")
+    print(arn)
+    if not args.wait:
+        return 0
+    body = response["Payload"].read().decode()
+    described = client.get_durable_execution(DurableExecutionArn=arn)
+    print(f"status: {described['Status']}")
+    print(f"{'error' if response.get('FunctionError') else 'result'}: {body}")
+    _print_timeline(args.endpoint, arn, logs=True)
+    return 0 if described["Status"] == "SUCCEEDED" else 1
+
+
+def _executions(args: argparse.Namespace) -> int:
+    client = _client(args.endpoint)
+    functions = [args.function] if args.function else [f["FunctionName"] for f in client.list_functions()["Functions"]]
+    for function in functions:
+        marker = None
+        while True:
+            page = client.list_durable_executions_by_function(
+                FunctionName=function, **({"Marker": marker} if marker else {})
+            )
+            for execution in page.get("DurableExecutions", []):
+                started = execution["StartTimestamp"].isoformat(timespec="seconds")
+                print(f"{execution['Status']:<10} {started}  {execution['DurableExecutionArn']}")
+            marker = page.get("NextMarker")
+            if not marker:
+                break
+    return 0
+
+
+def _history(args: argparse.Namespace) -> int:
+    if args.json:
+        events = _events(_client(args.endpoint), args.arn)
+        print(json.dumps({"Events": events}, indent=2, default=_json_default))
+        return 0
+    _print_timeline(args.endpoint, args.arn, logs=args.logs)
+    return 0
+
+
+def _json_default(value: Any) -> Any:
+    return value.isoformat() if hasattr(value, "isoformat") else str(value)

@@ -45,6 +45,7 @@ logger = logging.getLogger(__name__)
 INVOKE_PAYLOAD_LIMIT = 6 * 1024 * 1024  # Lambda's synchronous request limit
 BODY_LIMIT = 16 * 1024 * 1024  # checkpoint bodies may carry a 6 MB result, JSON-escaped
 SYNC_INVOKE_LIMIT_SECONDS = 15 * 60
+LOCAL_PREFIX = "/-/local"  # the emulator's own routes (not AWS operations)
 
 Handler = Callable[[Request], Awaitable[Response]]
 
@@ -227,9 +228,7 @@ class Api:
         arn = request.path_params["arn"]
         return JSONResponse(await run_in_threadpool(self.service.stop, arn, error or None))
 
-    async def get_function_configuration(self, request: Request) -> Response:
-        spec, qualifier = self.service.function(request.path_params["function"])
-        qualifier = request.query_params.get("Qualifier") or qualifier
+    def _configuration(self, spec: Any, qualifier: str | None = None) -> WireDict:
         config: WireDict = {
             "FunctionName": spec.function_name,
             "FunctionArn": arns.function_arn(spec.function_name, qualifier, region=self.service.region),
@@ -250,7 +249,19 @@ class Api:
                 "ExecutionTimeout": spec.durable.execution_timeout,
                 "RetentionPeriodInDays": spec.durable.retention_period_in_days,
             }
-        return JSONResponse(config)
+        return config
+
+    async def get_function_configuration(self, request: Request) -> Response:
+        spec, qualifier = self.service.function(request.path_params["function"])
+        return JSONResponse(self._configuration(spec, request.query_params.get("Qualifier") or qualifier))
+
+    async def list_functions(self, request: Request) -> Response:
+        return JSONResponse({"Functions": [self._configuration(spec) for spec in self.service.functions.values()]})
+
+    async def invocation_logs(self, request: Request) -> Response:
+        """Not an AWS operation: each invocation's captured output, for ``local history --logs``."""
+        logs = await run_in_threadpool(self.service.logs, request.path_params["arn"])
+        return JSONResponse({"Invocations": [{"RequestId": rid, "Logs": text} for rid, text in logs]})
 
     async def get_function_url_config(self, request: Request) -> Response:
         spec, _ = self.service.function(request.path_params["function"])
@@ -282,6 +293,8 @@ def create_app(service: ExecutionService, run_plain: Callable[[Any, str], WireDi
     api = Api(service, run_plain)
     table: list[tuple[str, str, Handler]] = [
         ("POST", "/2015-03-31/functions/{function}/invocations", api.invoke),
+        ("GET", "/2015-03-31/functions", api.list_functions),
+        ("GET", "/2015-03-31/functions/", api.list_functions),
         ("GET", "/2015-03-31/functions/{function}/configuration", api.get_function_configuration),
         ("GET", "/2021-10-31/functions/{function}/url", api.get_function_url_config),
         ("GET", "/2025-12-01/functions/{function}/durable-executions", api.list_executions),
@@ -290,6 +303,7 @@ def create_app(service: ExecutionService, run_plain: Callable[[Any, str], WireDi
         ("GET", "/2025-12-01/durable-executions/{arn:path}/history", api.get_history),
         ("POST", "/2025-12-01/durable-executions/{arn:path}/stop", api.stop),
         ("GET", "/2025-12-01/durable-executions/{arn:path}", api.get_execution),
+        ("GET", f"{LOCAL_PREFIX}/durable-executions/{{arn:path}}/logs", api.invocation_logs),
     ]
     routes = [Route(path, _guarded(handler), methods=[method]) for method, path, handler in table]
     return Starlette(routes=routes, exception_handlers={404: _unknown, 405: _unknown})

@@ -1,0 +1,109 @@
+"""An execution's history as a timeline people read: one line per event, times relative to the start.
+
+Payloads are shown decoded: the official SDK's tagged envelope (``{"t":"m","v":{…}}``) is
+unwrapped into plain JSON for display only. Tags naming Python classes (pydantic models,
+dataclasses) are shown as their data, never imported: reading a history runs no user code.
+"""
+
+from __future__ import annotations
+
+import json
+from datetime import datetime
+from typing import Any
+
+from powertools_durable.service.wire import WireDict
+
+_WIDTH = 22
+_MAX_PAYLOAD = 120
+
+
+def readable(value: Any) -> Any:
+    """Unwrap the tagged serdes envelope into plain JSON-able data."""
+    if isinstance(value, dict):
+        if set(value) == {"t", "v"} and isinstance(value["t"], str):
+            tag, inner = value["t"], value["v"]
+            if tag == "m":
+                return {k: readable(v) for k, v in inner.items()}
+            if tag in ("l", "t"):
+                return [readable(v) for v in inner]
+            if tag in ("pm", "dc") and isinstance(inner, dict):
+                return readable(inner.get("d"))
+            if tag == "B":
+                return f"<{len(inner) * 3 // 4} bytes>"
+            return inner
+        return {k: readable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [readable(v) for v in value]
+    return value
+
+
+def show_payload(payload: str | None) -> str:
+    """A payload string, decoded and shortened for one line."""
+    if payload is None:
+        return "null"
+    try:
+        text = json.dumps(readable(json.loads(payload)), separators=(",", ":"))
+    except json.JSONDecodeError:
+        text = payload
+    return text if len(text) <= _MAX_PAYLOAD else text[: _MAX_PAYLOAD - 1] + "…"
+
+
+def _seconds(value: Any) -> float:
+    if isinstance(value, datetime):
+        return value.timestamp()
+    return float(value)
+
+
+def _error(holder: WireDict | None) -> str:
+    error = (holder or {}).get("Payload") or {}
+    kind, message = error.get("ErrorType", "Error"), error.get("ErrorMessage", "")
+    return f"{kind}: {message}" if message else str(kind)
+
+
+def describe(event: WireDict) -> str:
+    """What one event says, without its time and number."""
+    kind = event["EventType"]
+    details: WireDict = event.get(f"{kind}Details") or {}
+    label = "" if kind.startswith("Execution") else event.get("Name") or str(event.get("Id") or "")[:12]
+    retry = details.get("RetryDetails") or {}
+    attempt = f" attempt {retry['CurrentAttempt']}" if retry.get("CurrentAttempt") else ""
+    if kind == "ExecutionStarted":
+        return f"input {show_payload((details.get('Input') or {}).get('Payload'))}"
+    if kind in ("StepSucceeded", "ContextSucceeded", "ExecutionSucceeded", "CallbackSucceeded"):
+        result = details.get("Result")
+        shown = f" -> {show_payload(result.get('Payload'))}" if result and "Payload" in result else ""
+        return f"{label}{attempt}{shown}".strip()
+    if kind == "StepFailed":
+        delay = retry.get("NextAttemptDelaySeconds")
+        then = f", retry in {delay}s" if delay is not None else ""
+        return f"{label}{attempt} {_error(details.get('Error'))}{then}"
+    if kind == "WaitStarted":
+        return f"{label} {details.get('Duration')}s".strip()
+    if kind == "WaitSucceeded":
+        return f"{label} after {details.get('Duration')}s".strip()
+    if kind == "InvocationCompleted":
+        took = _seconds(details["EndTimestamp"]) - _seconds(details["StartTimestamp"])
+        error = f" {_error(details['Error'])}" if details.get("Error") else ""
+        return f"request {str(details.get('RequestId', ''))[:8]} ({took:.3f}s){error}"
+    if kind.startswith("Execution") and details.get("Error"):
+        return _error(details["Error"])
+    return label
+
+
+def format_timeline(events: list[WireDict], logs: list[tuple[str, str]] | None = None) -> str:
+    """The timeline text; with ``logs``, each invocation's output follows its ``InvocationCompleted``."""
+    if not events:
+        return "(no events)"
+    origin = _seconds(events[0]["EventTimestamp"])
+    by_request = dict(logs or [])
+    lines = []
+    for event in events:
+        offset = _seconds(event["EventTimestamp"]) - origin
+        lines.append(
+            f"{offset:+10.3f}s {event['EventId']:>4}  {event['EventType']:<{_WIDTH}} {describe(event)}".rstrip()
+        )
+        request = (event.get("InvocationCompletedDetails") or {}).get("RequestId")
+        output = by_request.get(request) if request else None
+        if output:
+            lines.extend(f"{'':>18}| {line}" for line in output.rstrip("\n").splitlines())
+    return "\n".join(lines)
