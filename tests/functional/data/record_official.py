@@ -1,0 +1,174 @@
+"""Regenerate the cross-SDK recordings (``official_first_invocation.json``, ``ours_first_invocation.json``).
+
+Not collected by pytest. Needs AWS's official SDK (``aws-durable-execution-sdk-python``), which is
+not a project dependency; run it from the repository root with a Python that has both::
+
+    /work/.venv/bin/python tests/functional/data/record_official.py
+
+1. The official SDK runs the first invocation of the ORDER workflow against the in-memory service
+   (through a boto3-shaped fake); the operations it leaves are written down, and our engine's test
+   resumes them.
+2. Our engine runs the first invocation of the same workflow; the official SDK then resumes those
+   operations to the end, and this script writes its verdict next to them.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parents[3]
+sys.path.insert(0, str(ROOT))
+
+import aws_durable_execution_sdk_python as official  # noqa: E402
+from aws_durable_execution_sdk_python.__about__ import __version__ as official_version  # noqa: E402
+from aws_durable_execution_sdk_python.config import Duration as OfficialDuration  # noqa: E402
+
+import powertools_durable as ours  # noqa: E402
+from powertools_durable.config import Duration  # noqa: E402
+from powertools_durable.local.memory import EXECUTION_ID, InMemoryDurableService  # noqa: E402
+
+HERE = Path(__file__).resolve().parent
+INPUT = {"order_id": "o-7", "qty": 3}
+# The official SDK finds the EXECUTION operation by the ARN's last segment, so it must be the
+# in-memory service's EXECUTION id.
+ARN = f"arn:aws:lambda:us-east-1:123456789012:function:demo:$LATEST/durable-execution/demo/{EXECUTION_ID}"
+
+
+class Boto3Shaped:
+    """What the official SDK expects of a boto3 ``lambda`` client, over :class:`InMemoryDurableService`."""
+
+    def __init__(self, service: InMemoryDurableService) -> None:
+        self.service = service
+
+    def checkpoint_durable_execution(self, **kwargs: Any) -> dict[str, Any]:
+        return self.service.checkpoint(kwargs["DurableExecutionArn"], kwargs["CheckpointToken"], kwargs["Updates"])
+
+    def get_durable_execution_state(self, **kwargs: Any) -> dict[str, Any]:
+        return self.service.get_execution_state(
+            kwargs["DurableExecutionArn"], kwargs["CheckpointToken"], kwargs["Marker"], kwargs.get("MaxItems", 1000)
+        )
+
+
+def workflow(sdk: Any, client: Any, body_runs: list[str]) -> Any:
+    duration = OfficialDuration if sdk is official else Duration
+
+    """The ORDER workflow, written against ``sdk`` (either package: the surface is the same)."""
+
+    @sdk.durable_execution(boto3_client=client)
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        def reserve(_: Any) -> dict[str, Any]:
+            body_runs.append("reserve")
+            return {
+                "order_id": event["order_id"],
+                "lines": [{"sku": "a", "qty": event["qty"]}],
+                "price": Decimal("19.90"),
+                "at": datetime(2025, 1, 2, 3, 4, 5, tzinfo=UTC),
+                "pair": (1, "x"),
+            }
+
+        def label(_: Any) -> str:
+            body_runs.append("label")
+            return f"label-{event['order_id']}"
+
+        booking = context.step(reserve, name="reserve")
+        tag = context.step(label, name="label")
+        context.wait(duration.from_seconds(5), name="cool-off")
+        confirmed = context.step(
+            lambda _: body_runs.append("confirm") or f"{booking['order_id']}:{tag}", name="confirm"
+        )
+        return {
+            "confirmed": confirmed,
+            "price": str(booking["price"]),
+            "at": booking["at"].isoformat(),
+            "pair": list(booking["pair"]),
+            "qty": booking["lines"][0]["qty"],
+        }
+
+    return handler
+
+
+EXPECTED_RESULT = {
+    "confirmed": "o-7:label-o-7",
+    "price": "19.90",
+    "at": "2025-01-02T03:04:05+00:00",
+    "pair": [1, "x"],
+    "qty": 3,
+}
+
+
+def plain(value: Any) -> Any:
+    """JSON-ready copy (enum values as strings)."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def first_invocation(sdk: Any) -> tuple[InMemoryDurableService, dict[str, Any], list[str]]:
+    service = InMemoryDurableService(durable_execution_arn=ARN)
+    runs: list[str] = []
+    handler = workflow(sdk, Boto3Shaped(service), runs)
+    service.start(INPUT)
+    output = handler(service.envelope(), None)
+    return service, output, runs
+
+
+def record_official_first() -> None:
+    service, output, runs = first_invocation(official)
+    assert output == {"Status": "PENDING"}, output
+    assert runs == ["reserve", "label"], runs
+    data = {
+        "generated_by": f"aws-durable-execution-sdk-python {official_version}",
+        "durable_execution_arn": ARN,
+        "input": INPUT,
+        "first_invocation_output": output,
+        "body_runs": runs,
+        "updates": plain(service.updates_of(1)),
+        "updates_per_checkpoint_call": [len(call.updates) for call in service.calls],
+        "operations": plain(list(service.operations.values())),
+        "expected_result": EXPECTED_RESULT,
+    }
+    (HERE / "official_first_invocation.json").write_text(json.dumps(data, indent=2) + "\n")
+
+
+def record_ours_then_official() -> None:
+    service, output, runs = first_invocation(ours)
+    assert output == {"Status": "PENDING"}, output
+    assert runs == ["reserve", "label"], runs
+    operations = plain(list(service.operations.values()))
+    assert service.advance()
+    official_runs: list[str] = []
+    resume = workflow(official, Boto3Shaped(service), official_runs)
+    outputs = []
+    for _ in range(5):
+        outputs.append(resume(service.envelope(), None))
+        if outputs[-1]["Status"] != "PENDING" or not service.advance():
+            break
+    final = outputs[-1]
+    result = json.loads(final["Result"]) if final.get("Result") else None
+    verdict = {
+        "official_outputs": outputs,
+        "official_body_runs": official_runs,
+        "official_result": result,
+        "ok": final["Status"] == "SUCCEEDED" and result == EXPECTED_RESULT and official_runs == ["confirm"],
+    }
+    data = {
+        "generated_by": f"powertools-durable {ours.__version__}, resumed by aws-durable-execution-sdk-python "
+        f"{official_version}",
+        "durable_execution_arn": ARN,
+        "input": INPUT,
+        "first_invocation_output": output,
+        "body_runs": runs,
+        "updates": plain(service.updates_of(1)),
+        "operations": operations,
+        "official_verdict": verdict,
+    }
+    (HERE / "ours_first_invocation.json").write_text(json.dumps(data, indent=2) + "\n")
+
+
+if __name__ == "__main__":
+    record_official_first()
+    record_ours_then_official()
+    print("wrote", *sorted(p.name for p in HERE.glob("*.json")))
