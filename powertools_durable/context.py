@@ -52,7 +52,7 @@ class OperationHandle:
 
     def update(self, action: str, **fields: Any) -> WireDict:
         """An ``OperationUpdate`` of this operation with ``action`` and the extra wire ``fields``."""
-        update: WireDict = {"Id": self.id, "Type": self.type, "SubType": self.sub_type, "Action": action}
+        update: WireDict = {"Id": self.id, "Type": self.type, "SubType": self.sub_type, "Action": str(action)}
         if self.name:
             update["Name"] = self.name
         if self.parent_id:
@@ -116,7 +116,7 @@ class DurableContext:
                 self._state.fail_execution(exc)  # user code catching it must not let the run diverge
                 raise
             self._unvisited.discard(op_id)
-        return OperationHandle(op_id, op_type, sub_type, name, self._parent_id, recorded)
+        return OperationHandle(op_id, str(op_type), str(sub_type), name, self._parent_id, recorded)
 
     def step(self, func: Callable[[StepContext], T], name: str | None = None, config: StepConfig | None = None) -> T:
         """Run ``func`` as a checkpointed step and return its result (from the checkpoint on replay).

@@ -18,8 +18,6 @@ from powertools_durable.exceptions import CheckpointError, GetExecutionStateErro
 from powertools_durable.local.transitions import InvalidUpdateError, apply_update, fire, wake_time
 from powertools_durable.service.wire import OperationStatus, OperationType, WireDict
 
-EXECUTION_ID = "execution"
-
 
 @dataclass
 class CheckpointCall:
@@ -45,10 +43,15 @@ class InMemoryDurableService:
     _tokens: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _token: str = ""
 
+    @property
+    def execution_id(self) -> str:
+        """The EXECUTION operation's id: the ARN's last segment, where the official SDK looks for it."""
+        return self.durable_execution_arn.rsplit("/", 1)[-1]
+
     def start(self, input_payload: Any) -> None:
         """Create the EXECUTION operation holding the JSON input."""
-        self.operations[EXECUTION_ID] = {
-            "Id": EXECUTION_ID,
+        self.operations[self.execution_id] = {
+            "Id": self.execution_id,
             "Type": OperationType.EXECUTION.value,
             "Status": OperationStatus.STARTED.value,
             "StartTimestamp": self.now_ms,
@@ -151,11 +154,12 @@ def run_to_completion(
         output = handler(service.envelope(), lambda_context)
         outputs.append(output)
         if output["Status"] != OperationStatus.PENDING:
-            result_payload = output.get("Result")
-            if result_payload == "":  # too large for the response: checkpointed on EXECUTION
-                result_payload = (service.operations[EXECUTION_ID].get("ExecutionDetails") or {}).get("Result")
+            # A result or error too large for Lambda's response was checkpointed on EXECUTION.
+            recorded = service.operations[service.execution_id].get("ExecutionDetails") or {}
+            result_payload = output.get("Result") or recorded.get("Result")
             result = json.loads(result_payload) if result_payload else None
-            return RunResult(output["Status"], result, output.get("Error"), outputs, service)
+            error = output.get("Error") or recorded.get("Error")
+            return RunResult(output["Status"], result, error, outputs, service)
         if not service.advance():
             raise RuntimeError("the execution suspended with nothing scheduled to resume it")
     raise RuntimeError(f"the execution did not finish within {max_invocations} invocations")

@@ -41,7 +41,7 @@ def test_failed_checkpoint_raises_and_next_invocation_replays(service):
     assert isinstance(caught.value, InvocationError)
     assert "simulated" in str(caught.value)
     assert service.calls == []
-    assert service.operations["execution"]["Status"] == "STARTED"
+    assert service.operations[service.execution_id]["Status"] == "STARTED"
     assert op_id(1) not in service.operations
 
     # WHEN Lambda retries the invocation, and again after the wait
@@ -72,7 +72,7 @@ def test_user_code_catching_the_checkpoint_error_cannot_turn_it_into_success(ser
 
     # THEN the engine re-raised the error at the end: no SUCCEEDED/PENDING output, nothing recorded
     assert service.calls == []
-    assert service.operations["execution"]["Status"] == "STARTED"
+    assert service.operations[service.execution_id]["Status"] == "STARTED"
 
 
 def test_failed_checkpoint_after_user_failure_still_raises(service):
@@ -89,4 +89,4 @@ def test_failed_checkpoint_after_user_failure_still_raises(service):
     # WHEN it runs / THEN the invocation error wins over the user's error: no FAILED outcome is reported
     with pytest.raises(CheckpointError):
         invoke(handler, service)
-    assert service.operations["execution"]["Status"] == "STARTED"
+    assert service.operations[service.execution_id]["Status"] == "STARTED"

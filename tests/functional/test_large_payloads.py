@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 
 from powertools_durable import DurableContext
-from powertools_durable.local.memory import EXECUTION_ID, run_to_completion
+from powertools_durable.local.memory import run_to_completion
 from powertools_durable.service.wire import LAMBDA_RESPONSE_SIZE_LIMIT
 from tests.functional.conftest import bind
 
@@ -24,9 +24,9 @@ def test_huge_result_is_checkpointed_and_read_back(service):
     # THEN the response carries an empty Result and the result went to the EXECUTION operation
     assert run.outputs == [{"Status": "SUCCEEDED", "Result": ""}]
     assert service.updates_of(1) == [
-        {"Id": EXECUTION_ID, "Type": "EXECUTION", "Action": "SUCCEED", "Payload": json.dumps({"blob": HUGE})}
+        {"Id": service.execution_id, "Type": "EXECUTION", "Action": "SUCCEED", "Payload": json.dumps({"blob": HUGE})}
     ]
-    assert service.operations[EXECUTION_ID]["Status"] == "SUCCEEDED"
+    assert service.operations[service.execution_id]["Status"] == "SUCCEEDED"
     # AND run_to_completion read it back from the checkpoint
     assert run.result == {"blob": HUGE}
 
@@ -59,9 +59,9 @@ def test_huge_error_is_checkpointed_on_the_execution(service):
     # THEN the response is a bare FAILED and the error went to the EXECUTION operation with a FAIL update
     assert run.outputs == [{"Status": "FAILED"}]
     (update,) = service.updates_of(1)
-    assert (update["Id"], update["Type"], update["Action"]) == (EXECUTION_ID, "EXECUTION", "FAIL")
+    assert (update["Id"], update["Type"], update["Action"]) == (service.execution_id, "EXECUTION", "FAIL")
     assert update["Error"]["ErrorType"] == "ValueError"
     assert update["Error"]["ErrorMessage"] == HUGE
-    stored = service.operations[EXECUTION_ID]
+    stored = service.operations[service.execution_id]
     assert stored["Status"] == "FAILED"
     assert stored["ExecutionDetails"]["Error"]["ErrorMessage"] == HUGE

@@ -30,13 +30,12 @@ from aws_durable_execution_sdk_python.config import Duration as OfficialDuration
 
 import powertools_durable as ours  # noqa: E402
 from powertools_durable.config import Duration  # noqa: E402
-from powertools_durable.local.memory import EXECUTION_ID, InMemoryDurableService  # noqa: E402
+from powertools_durable.local.memory import InMemoryDurableService  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 INPUT = {"order_id": "o-7", "qty": 3}
-# The official SDK finds the EXECUTION operation by the ARN's last segment, so it must be the
-# in-memory service's EXECUTION id.
-ARN = f"arn:aws:lambda:us-east-1:123456789012:function:demo:$LATEST/durable-execution/demo/{EXECUTION_ID}"
+# The official SDK finds the EXECUTION operation by the ARN's last segment, as the service names it.
+ARN = InMemoryDurableService().durable_execution_arn
 
 
 class Boto3Shaped:
