@@ -90,8 +90,11 @@ class LocalEmulator:
         origin = max(int(time.time() * 1000), self.store.latest_timestamp_ms())
         self.clock = (SkippingClock if skip_time else ScaledClock)(time_scale, origin_ms=origin)
         self.region = region
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        # proto=IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections (with proto 0 it does not,
+        # and every keep-alive response then waits ~40 ms for a delayed ACK)
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket.bind((host, port))
         self.host, self.port = host, self._socket.getsockname()[1]
         self.invoker = (invoker or _worker_pool(region))(self.endpoint_url)
