@@ -9,7 +9,11 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING, Any
 
+from powertools_durable.package_logger import set_package_logger_handler
+
 __version__ = "0.1.0"
+
+set_package_logger_handler()
 
 _EXPORTS: dict[str, str] = {
     # entry points

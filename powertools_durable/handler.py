@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any, overload
 from aws_lambda_powertools.middleware_factory import lambda_handler_decorator
 
 from powertools_durable.execution import UserHandler, run_invocation
+from powertools_durable.hooks import NO_HOOKS
 from powertools_durable.service.client import Boto3ServiceClient, DurableServiceClient, default_client
 
 if TYPE_CHECKING:
@@ -80,8 +81,10 @@ def durable_handler(
     model: Any = None,
     logger: Any = None,
     tracer: Any = None,
+    metrics: Any = None,
     serdes: SerDes[Any] | None = None,
     service_client: Any = None,
+    log_replay: bool | None = None,
 ) -> Any:
     """Powertools middleware that runs ``handler(input, context: DurableContext)`` durably.
 
@@ -90,12 +93,21 @@ def durable_handler(
     model
         A pydantic model; the execution's input is validated into it with Powertools parser, and
         invalid input fails the execution with the validation problems.
-    logger, tracer
-        The handler's Powertools Logger and Tracer (replay-aware logging and per-step tracing).
+    logger
+        The handler's Powertools Logger: each line is written once per execution (records made
+        while replaying are dropped), with ``durable_execution_arn`` and, inside a step attempt,
+        ``operation_id``, ``operation_name`` and ``attempt``; it is also ``context.logger``.
+    tracer
+        The handler's Powertools Tracer: one ``## <step name>`` subsegment per executed attempt.
+    metrics
+        The handler's Powertools Metrics: metrics added while replaying are dropped, so
+        ``log_metrics`` emits each once per execution.
     serdes
         Default serdes of this handler's steps.
     service_client
         A boto3 ``lambda`` client or :class:`DurableServiceClient` (tests, the emulator).
+    log_replay
+        Keep the log lines of replayed code; default ``POWERTOOLS_DURABLE_LOG_REPLAY`` or ``False``.
 
     Example
     -------
@@ -110,5 +122,12 @@ def durable_handler(
         def decode(data: Any) -> Any:
             return parse(event=data, model=model)
 
+    hooks = NO_HOOKS
+    if logger is not None or tracer is not None or metrics is not None:
+        from powertools_durable.powertools.hooks import powertools_hooks  # noqa: PLC0415 - Powertools only when used
+
+        hooks = powertools_hooks(logger=logger, tracer=tracer, metrics=metrics, log_replay=log_replay)
     client = resolve_client(service_client)
-    return run_invocation(handler, event, context, client, context_logger=logger, serdes=serdes, decode_input=decode)
+    return run_invocation(
+        handler, event, context, client, context_logger=logger, serdes=serdes, decode_input=decode, hooks=hooks
+    )

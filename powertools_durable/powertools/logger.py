@@ -1,0 +1,159 @@
+"""Logger: each line once per execution, with the durable keys on every record.
+
+A :class:`DurableLogFilter` sits on the handlers the Powertools Logger writes to (and on the
+logger itself). A filter on the *handler* also sees the records of child loggers
+(``Logger(child=True)``), which propagate to their parent's handler without passing the
+parent logger's own filters. The filter reads the running invocation from
+:func:`~powertools_durable.get_durable_context`'s context variable, so it works whichever
+order ``logger.inject_lambda_context`` and ``durable_handler`` are stacked in:
+
+- while the workflow replays, records are dropped (``POWERTOOLS_DURABLE_LOG_REPLAY=true``
+  keeps them);
+- every record gets ``durable_execution_arn`` and, inside a step attempt, ``operation_id``,
+  ``operation_name`` and ``attempt``. Powertools' formatter prints a record's extra
+  attributes as keys, so they show in JSON logs like ``extra=`` keys.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from powertools_durable.powertools.running import running_context
+
+if TYPE_CHECKING:
+    from powertools_durable.context import DurableContext, OperationHandle
+
+T = TypeVar("T")
+
+EXECUTION_ARN_KEY = "durable_execution_arn"
+OPERATION_ID_KEY = "operation_id"
+OPERATION_NAME_KEY = "operation_name"
+ATTEMPT_KEY = "attempt"
+
+
+@dataclass(frozen=True)
+class StepKeys:
+    """The keys of the step attempt running now."""
+
+    operation_id: str
+    operation_name: str | None
+    attempt: int
+
+
+_step_keys: ContextVar[StepKeys | None] = ContextVar("powertools_durable_step_keys", default=None)
+
+
+class DurableLogFilter(logging.Filter):
+    """Drops records made while the workflow replays and adds the durable keys to the others.
+
+    Parameters
+    ----------
+    log_replay
+        Keep the records made while replaying.
+    """
+
+    def __init__(self, log_replay: bool = False) -> None:
+        super().__init__("powertools_durable")
+        self.log_replay = log_replay
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        ctx = running_context()
+        if ctx is None:  # not in a durable invocation: leave the record alone
+            return True
+        if ctx.is_replaying() and not self.log_replay:
+            return False
+        fields = record.__dict__
+        fields.setdefault(EXECUTION_ARN_KEY, ctx.state.durable_execution_arn)
+        step = _step_keys.get()
+        if step is not None:
+            fields.setdefault(OPERATION_ID_KEY, step.operation_id)
+            if step.operation_name:
+                fields.setdefault(OPERATION_NAME_KEY, step.operation_name)
+            fields.setdefault(ATTEMPT_KEY, step.attempt)
+        return True
+
+
+def _standard_logger(logger: Any) -> logging.Logger | None:
+    """The ``logging.Logger`` behind a Powertools Logger (or ``logger`` itself)."""
+    inner = getattr(logger, "_logger", logger)
+    return inner if isinstance(inner, logging.Logger) else None
+
+
+def _reached_handlers(std: logging.Logger) -> list[logging.Handler]:
+    """The handlers a record of ``std`` reaches, as ``Logger.callHandlers`` walks them, less the root's.
+
+    The root's handlers are shared by every library in the process: filtering them would drop
+    other loggers' records too.
+    """
+    handlers: list[logging.Handler] = []
+    current: logging.Logger | None = std
+    while current is not None and current is not logging.root:
+        handlers.extend(current.handlers)
+        if not current.propagate:
+            break
+        current = current.parent
+    return handlers
+
+
+def install_log_filter(logger: Any, log_replay: bool = False) -> DurableLogFilter:
+    """Put one :class:`DurableLogFilter` on ``logger`` and the handlers it writes to.
+
+    Idempotent: a target that already holds the filter keeps it, with ``log_replay`` updated.
+
+    Parameters
+    ----------
+    logger
+        A Powertools ``Logger`` (parent or child) or a ``logging.Logger``.
+    log_replay
+        Keep the records made while replaying.
+
+    Returns
+    -------
+    DurableLogFilter
+        The filter now in place.
+    """
+    std = _standard_logger(logger)
+    targets: list[logging.Logger | logging.Handler] = []
+    if std is not None:
+        targets = [std, *_reached_handlers(std)]
+    installed: DurableLogFilter | None = None
+    for target in targets:
+        existing = next((f for f in target.filters if isinstance(f, DurableLogFilter)), None)
+        if existing is None:
+            existing = installed or DurableLogFilter(log_replay)
+            target.addFilter(existing)
+        existing.log_replay = log_replay
+        installed = installed or existing
+    return installed or DurableLogFilter(log_replay)
+
+
+class LoggerHooks:
+    """Durable hooks of a Powertools Logger: filter installed, step keys set around each attempt.
+
+    Parameters
+    ----------
+    logger
+        The handler's Powertools ``Logger``.
+    log_replay
+        Keep the records made while replaying.
+    """
+
+    def __init__(self, logger: Any, log_replay: bool = False) -> None:
+        self.logger = logger
+        self.filter = install_log_filter(logger, log_replay)
+
+    @contextmanager
+    def invocation(self, ctx: DurableContext) -> Iterator[None]:
+        yield
+
+    def run_step(self, ctx: DurableContext, op: OperationHandle, attempt: int, body: Callable[[], T]) -> T:
+        token = _step_keys.set(StepKeys(op.id, op.name, attempt))
+        try:
+            return body()
+        finally:
+            _step_keys.reset(token)
