@@ -61,11 +61,12 @@ def test_step_wait_step(run, service, capsys):
     ]
     assert service.updates_of(1)[2]["WaitOptions"] == {"WaitSeconds": 2}
     assert actions(service, 2) == [("STEP", "START", "shout"), ("STEP", "SUCCEED", "shout")]
-    # AND the Powertools Logger line carries the Lambda context
+    # AND the Powertools Logger line is written once (not again on replay), with Lambda's and durable keys
     lines = [json.loads(line) for line in capsys.readouterr().out.splitlines() if line.startswith("{")]
     greeted = [line for line in lines if line.get("message") == "greeted, pausing"]
-    assert greeted
+    assert len(greeted) == 1
     assert greeted[0]["function_name"] == "durable-fn"
+    assert greeted[0]["durable_execution_arn"] == service.durable_execution_arn
 
 
 def test_multiple_steps(run, service):
