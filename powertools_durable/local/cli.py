@@ -188,3 +188,7 @@ def _history(args: argparse.Namespace) -> int:
 
 def _json_default(value: Any) -> Any:
     return value.isoformat() if hasattr(value, "isoformat") else str(value)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -139,13 +139,20 @@ def _record(text: str) -> ExecutionRecord:
 
 
 class SQLiteStore:
-    """:class:`Store` on one SQLite connection shared by the service's threads (serialised by a lock)."""
+    """:class:`Store` on one SQLite connection shared by the service's threads (serialised by a lock).
+
+    The store is the only writer of its file, so it keeps each execution's committed record
+    and a running execution's operations in memory after the first read (updated only once a
+    transaction has committed): the hot path of a checkpoint then reads nothing from SQLite.
+    """
 
     def __init__(self, path: str | Path = DEFAULT_STORE) -> None:
         self.path = str(path)
         if self.path != ":memory:":
             Path(self.path).parent.mkdir(parents=True, exist_ok=True)
         self._lock = threading.RLock()
+        self._records: dict[str, ExecutionRecord] = {}
+        self._operations: dict[str, dict[str, WireDict]] = {}
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         if self.path != ":memory:":
             self._db.execute("PRAGMA journal_mode=WAL")
@@ -183,25 +190,50 @@ class SQLiteStore:
         with self._lock:
             return self._db.execute(sql, params).fetchall()
 
+    def _cached_record(self, arn: str) -> ExecutionRecord | None:
+        record = self._records.get(arn)
+        if record is None:
+            rows = self._query("SELECT record FROM executions WHERE arn=?", (arn,))
+            if not rows:
+                return None
+            record = self._records[arn] = _record(rows[0][0])
+        return record
+
+    def _remember(self, commit: Commit) -> None:
+        """Update the in-memory copies once the transaction has committed."""
+        arn = commit.record.arn
+        self._records[arn] = dataclasses.replace(commit.record)
+        if commit.record.status != "RUNNING":
+            self._operations.pop(arn, None)
+            return
+        cached = self._operations.get(arn)
+        if cached is not None:
+            cached.update({op["Id"]: dict(op) for op in commit.operations})
+
     def create(self, commit: Commit) -> tuple[ExecutionRecord, bool]:
         record = commit.record
-        with self._transaction() as db:
-            row = db.execute(
-                "SELECT record FROM executions WHERE function_name=? AND name=?", (record.function_name, record.name)
-            ).fetchone()
-            if row:
-                return _record(row[0]), False
-            (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM executions").fetchone()
-            db.execute(
-                "INSERT INTO executions (arn, seq, function_name, name, status, record) VALUES (?,?,?,?,?,?)",
-                (record.arn, seq, record.function_name, record.name, record.status, _record_json(record)),
-            )
-            self._apply(db, commit)
-        return record, True
+        with self._lock:
+            with self._transaction() as db:
+                row = db.execute(
+                    "SELECT record FROM executions WHERE function_name=? AND name=?",
+                    (record.function_name, record.name),
+                ).fetchone()
+                if row:
+                    return _record(row[0]), False
+                (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM executions").fetchone()
+                db.execute(
+                    "INSERT INTO executions (arn, seq, function_name, name, status, record) VALUES (?,?,?,?,?,?)",
+                    (record.arn, seq, record.function_name, record.name, record.status, _record_json(record)),
+                )
+                self._apply(db, commit)
+            self._remember(commit)
+            self._operations[record.arn] = {op["Id"]: dict(op) for op in commit.operations}
+        return dataclasses.replace(record), True
 
     def get(self, arn: str) -> ExecutionRecord | None:
-        rows = self._query("SELECT record FROM executions WHERE arn=?", (arn,))
-        return _record(rows[0][0]) if rows else None
+        with self._lock:
+            record = self._cached_record(arn)
+            return dataclasses.replace(record) if record is not None else None
 
     def executions(self, function_name: str | None = None, status: str | None = None) -> list[ExecutionRecord]:
         sql, params = "SELECT record FROM executions WHERE 1=1", list[str]()
@@ -212,8 +244,15 @@ class SQLiteStore:
         return [_record(row[0]) for row in self._query(sql + " ORDER BY seq", tuple(params))]
 
     def operations(self, arn: str) -> list[WireDict]:
-        rows = self._query("SELECT body FROM operations WHERE arn=? ORDER BY seq", (arn,))
-        return [json.loads(row[0]) for row in rows]
+        with self._lock:
+            operations = self._operations.get(arn)
+            if operations is None:
+                rows = self._query("SELECT body FROM operations WHERE arn=? ORDER BY seq", (arn,))
+                operations = {op["Id"]: op for op in (json.loads(row[0]) for row in rows)}
+                record = self._cached_record(arn)
+                if record is not None and record.status == "RUNNING":
+                    self._operations[arn] = operations
+            return [dict(op) for op in operations.values()]
 
     def events(self, arn: str) -> list[WireDict]:
         rows = self._query("SELECT body FROM events WHERE arn=? ORDER BY event_id", (arn,))
@@ -229,20 +268,22 @@ class SQLiteStore:
 
     def commit(self, commit: Commit) -> list[WireDict]:
         record = commit.record
-        with self._transaction() as db:
-            row = db.execute("SELECT record FROM executions WHERE arn=?", (record.arn,)).fetchone()
-            if row is None:
+        with self._lock:
+            stored = self._cached_record(record.arn)
+            if stored is None:
                 raise ConflictError(f"execution {record.arn} does not exist")
-            stored = _record(row[0])
             if commit.expect_token is not None and commit.expect_token != stored.token:
                 raise ConflictError("the checkpoint token is stale or was already used")
             if commit.expect_invocation is not None and commit.expect_invocation != stored.invocation_id:
                 raise ConflictError(f"invocation {commit.expect_invocation} is no longer the current one")
-            db.execute(
-                "UPDATE executions SET status=?, record=? WHERE arn=?",
-                (record.status, _record_json(record), record.arn),
-            )
-            return self._apply(db, commit)
+            with self._transaction() as db:
+                db.execute(
+                    "UPDATE executions SET status=?, record=? WHERE arn=?",
+                    (record.status, _record_json(record), record.arn),
+                )
+                numbered = self._apply(db, commit)
+            self._remember(commit)
+        return numbered
 
     def _apply(self, db: sqlite3.Connection, commit: Commit) -> list[WireDict]:
         arn = commit.record.arn
@@ -274,3 +315,5 @@ class SQLiteStore:
     def close(self) -> None:
         with self._lock:
             self._db.close()
+            self._records.clear()
+            self._operations.clear()
