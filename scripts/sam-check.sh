@@ -26,7 +26,7 @@ if [ -z "${PYENV_VERSION:-}" ] && command -v pyenv > /dev/null; then
   fi
 fi
 if python3.13 --version > /dev/null 2>&1; then
-  "$sam" build --template template.yaml 2> >(grep -v "is ignored" >&2)
+  "$sam" build --parallel --template template.yaml 2> >(grep -v "is ignored" >&2)
 else
   echo "sam-check: SKIPPED sam build: python3.13 is not on PATH (install it, or pyenv 3.13, to build)"
 fi
