@@ -17,6 +17,9 @@ from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from powertools_durable.local.conformance.command import add_arguments as add_conformance_arguments
+from powertools_durable.local.conformance.command import run as run_conformance
+
 if TYPE_CHECKING:
     from powertools_durable.local.emulator import LocalEmulator
 
@@ -28,6 +31,8 @@ def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="powertools-durable", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
     commands.add_parser("demo", help="run the SAM app's StepWaitStep on the emulator and print its timeline")
+    conformance = commands.add_parser("conformance", help="judge a directory of AWS conformance requirements")
+    add_conformance_arguments(conformance)
     local = commands.add_parser("local", help="the local emulator of Lambda durable functions")
     sub = local.add_subparsers(dest="local_command", required=True)
 
@@ -66,6 +71,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         from powertools_durable.local.demo import run_demo  # noqa: PLC0415
 
         return run_demo()
+    if args.command == "conformance":
+        return run_conformance(args)
     handlers = {"start": _start, "invoke": _invoke, "executions": _executions, "history": _history}
     try:
         return handlers[args.local_command](args)

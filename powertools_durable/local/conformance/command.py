@@ -1,0 +1,45 @@
+"""``powertools-durable conformance``: run a directory of requirements and print the verdict table."""
+
+from __future__ import annotations
+
+import argparse
+import fnmatch
+import json
+from dataclasses import asdict
+from pathlib import Path
+
+DEFAULT_REQUIREMENTS = "tests/conformance/requirements"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--requirements",
+        "-r",
+        default=DEFAULT_REQUIREMENTS,
+        help="directory of requirement YAMLs (searched recursively)",
+    )
+    parser.add_argument("--template", "-t", default="template.yaml", help="SAM template whose functions answer them")
+    parser.add_argument("--only", default=None, help="comma-separated ids or globs, e.g. '1-*,2-3'")
+    parser.add_argument("--timeout", type=float, default=120.0, help="wall seconds allowed per requirement")
+    parser.add_argument("--json", action="store_true", help="the verdicts as JSON lines instead of a table")
+
+
+def run(args: argparse.Namespace) -> int:
+    """Exit 0 when nothing failed (declared gaps and optional failures do not count), else 1."""
+    from powertools_durable.local.conformance.requirements import load_requirements  # noqa: PLC0415
+    from powertools_durable.local.conformance.runner import format_table  # noqa: PLC0415
+    from powertools_durable.local.conformance.session import emulator_session  # noqa: PLC0415
+
+    requirements = load_requirements(Path(args.requirements))
+    if args.only:
+        patterns = [p.strip() for p in args.only.split(",") if p.strip()]
+        requirements = {k: v for k, v in requirements.items() if any(fnmatch.fnmatch(k, p) for p in patterns)}
+    with emulator_session(args.template, timeout=args.timeout) as runner:
+        verdicts = [runner.run(requirement) for requirement in requirements.values()]
+    if args.json:
+        for verdict in verdicts:
+            print(json.dumps(asdict(verdict)))
+    else:
+        print(format_table(verdicts))
+    failed = [v for v in verdicts if v.outcome in ("failed", "unmapped") and not v.optional]
+    return 1 if failed else 0
