@@ -267,3 +267,18 @@ def test_plain_logging_logger_is_filtered_too(service, lambda_context):
 
     # THEN the line was written once, with the execution ARN
     assert stream.getvalue().splitlines() == [f"once {service.durable_execution_arn}"]
+
+
+def test_inject_lambda_context_clear_state_inside_durable_handler_keeps_the_keys(service, lambda_context):
+    # GIVEN durable_handler outermost and inject_lambda_context(clear_state=True) inside it
+    logger, stream = new_logger()
+    body = logger.inject_lambda_context(three_invocation_workflow(logger), clear_state=True, log_event=True)
+    handler = durable_handler(body, logger=logger, service_client=service)
+
+    # WHEN it runs to its end
+    run_to_completion(handler, {"order": 1}, service=service, lambda_context=lambda_context)
+
+    # THEN the logged event and each line appear once, all with the execution ARN (the keys live on the records)
+    logs = lines(stream)
+    assert [line["message"] for line in logs] == [{"order": 1}, *EXPECTED]
+    assert all(line["durable_execution_arn"] == service.durable_execution_arn for line in logs)
