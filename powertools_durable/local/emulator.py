@@ -13,7 +13,6 @@ free port unless one is given; ``serve()`` runs it in the foreground until SIGIN
 
 from __future__ import annotations
 
-import importlib
 import json
 import socket
 import threading
@@ -33,6 +32,8 @@ from powertools_durable.local.invoker import FunctionLike, Invoker
 from powertools_durable.local.scheduler import Scheduler
 from powertools_durable.local.server import create_app
 from powertools_durable.local.store import ExecutionRecord, SQLiteStore, Store
+from powertools_durable.local.template import load_template
+from powertools_durable.local.workers import WorkerPool
 from powertools_durable.service.wire import WireDict
 
 InvokerFactory = Callable[[str], Invoker]
@@ -54,17 +55,9 @@ class ExecutionResult:
         return [e for e in self.history if e["EventType"] == event_type]
 
 
-def _load_functions(template: str | Path) -> dict[str, FunctionLike]:
-    module = importlib.import_module("powertools_durable.local.template")
-    functions: dict[str, FunctionLike] = module.load_template(template)
-    return functions
-
-
 def _worker_pool(region: str) -> InvokerFactory:
     def build(endpoint_url: str) -> Invoker:
-        module = importlib.import_module("powertools_durable.local.workers")
-        pool: Invoker = module.WorkerPool(endpoint_url, region=region)
-        return pool
+        return WorkerPool(endpoint_url, region=region)
 
     return build
 
@@ -85,7 +78,9 @@ class LocalEmulator:
         invoker: InvokerFactory | None = None,
         max_failures: int = 5,
     ) -> None:
-        self.functions = dict(template) if isinstance(template, Mapping) else _load_functions(template)
+        self.functions: dict[str, FunctionLike] = (
+            dict(template) if isinstance(template, Mapping) else dict(load_template(template, region=region))
+        )
         self.store: Store = store if not isinstance(store, str | Path) else SQLiteStore(store)
         origin = max(int(time.time() * 1000), self.store.latest_timestamp_ms())
         self.clock = (SkippingClock if skip_time else ScaledClock)(time_scale, origin_ms=origin)
