@@ -30,7 +30,8 @@ ENV_ENDPOINT = "POWERTOOLS_DURABLE_ENDPOINT"
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="powertools-durable", description=__doc__.splitlines()[0])
     commands = parser.add_subparsers(dest="command", required=True)
-    commands.add_parser("demo", help="run the SAM app's StepWaitStep on the emulator and print its timeline")
+    demo = commands.add_parser("demo", help="run the SAM app's StepWaitStep on the emulator and print its timeline")
+    demo.add_argument("--template", "-t", default="template.yaml", help="SAM template (default: template.yaml)")
     conformance = commands.add_parser("conformance", help="judge a directory of AWS conformance requirements")
     add_conformance_arguments(conformance)
     local = commands.add_parser("local", help="the local emulator of Lambda durable functions")
@@ -70,7 +71,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command == "demo":
         from powertools_durable.local.demo import run_demo  # noqa: PLC0415
 
-        return run_demo()
+        return run_demo(args.template)
     if args.command == "conformance":
         return run_conformance(args)
     handlers = {"start": _start, "invoke": _invoke, "executions": _executions, "history": _history}

@@ -1,36 +1,37 @@
-"""A step-wait-step workflow run to its end against the in-memory service, printed as it went."""
+"""``powertools-durable demo``: the SAM app's StepWaitStep run on the local emulator, as a timeline.
+
+The emulator starts in-process on the repository's ``template.yaml`` (in-memory store, time
+sped up ten times), the function is invoked through boto3 exactly as on AWS, and the
+execution's history is printed the way ``powertools-durable local history`` prints it.
+"""
 
 from __future__ import annotations
 
 import json
-from typing import Any
+from pathlib import Path
 
-from powertools_durable.config import Duration
-from powertools_durable.context import DurableContext, durable_step
-from powertools_durable.handler import durable_execution
-from powertools_durable.local.memory import InMemoryDurableService, run_to_completion
-from powertools_durable.types import StepContext
+from powertools_durable.local.emulator import LocalEmulator
+from powertools_durable.local.timeline import format_timeline
 
-
-@durable_step
-def reserve(step: StepContext, order_id: str) -> dict[str, Any]:
-    return {"order_id": order_id, "reserved": True}
+DEMO_FUNCTION = "StepWaitStepFunction"
+TIME_SCALE = 10.0
 
 
-def run_demo() -> int:
-    service = InMemoryDurableService()
-
-    @durable_execution(boto3_client=service)
-    def handler(event: dict[str, Any], context: DurableContext) -> dict[str, Any]:
-        booking = context.step(reserve(event["order_id"]))
-        context.wait(Duration.from_minutes(5), name="cool-off")
-        return context.step(lambda _: {"confirmed": booking["order_id"]}, name="confirm")
-
-    run = run_to_completion(handler, {"order_id": "o-42"}, service=service)
-    for index, output in enumerate(run.outputs, start=1):
-        print(f"invocation {index}: {output['Status']}")
-        for update in service.updates_of(index):
-            extra = update.get("Payload") or update.get("WaitOptions") or ""
-            print(f"  {update['Action']:<8} {update['Type']:<5} {update.get('Name') or update['Id'][:12]} {extra}")
-    print(f"execution {run.status}: {json.dumps(run.result)}")
+def run_demo(template: str | Path = "template.yaml", *, function: str = DEMO_FUNCTION) -> int:
+    path = Path(template)
+    if not path.exists():
+        print(f"no SAM template at {path.resolve()}: run the demo from the repository root (bash scripts/demo.sh)")
+        return 2
+    with LocalEmulator(path, store=":memory:", time_scale=TIME_SCALE) as emulator:
+        functions = len(emulator.functions)
+        print(f"emulator on {emulator.endpoint_url}: {functions} functions from {path}, time x{TIME_SCALE:g}")
+        payload = {"name": "Powertools"}
+        print(f"invoke {function} {json.dumps(payload)}  (RequestResponse: returns when the execution ends)")
+        response = emulator.client().invoke(FunctionName=function, Payload=json.dumps(payload))
+        arn = response["DurableExecutionArn"]
+        result = response["Payload"].read().decode()
+        run = emulator.result(arn)
+        print(f"execution {arn}\n")
+        print(format_timeline(run.history, run.logs))
+        print(f"\n{run.status}: {result}")
     return 0 if run.status == "SUCCEEDED" else 1
