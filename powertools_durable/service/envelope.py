@@ -67,7 +67,14 @@ def parse_invocation(event: Any) -> InvocationInput:
     if not isinstance(operations, list):
         raise _fail("InitialExecutionState.Operations", "is missing or not a list")
     for index, op in enumerate(operations):
-        check_operation(op, f"InitialExecutionState.Operations[{index}]")
+        # Inline test of what check_operation checks: one call per operation is a tenth of a replay.
+        if not (
+            type(op) is dict
+            and type(op.get("Id")) is str
+            and type(op.get("Type")) is str
+            and type(op.get("Status")) is str
+        ):
+            check_operation(op, f"InitialExecutionState.Operations[{index}]")
     marker = state.get("NextMarker") or None
     if marker is not None and not isinstance(marker, str):
         raise _fail("InitialExecutionState.NextMarker", "must be a string")
