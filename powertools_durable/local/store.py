@@ -32,6 +32,8 @@ CREATE TABLE executions (
     status TEXT NOT NULL, record TEXT NOT NULL, last_event_id INTEGER NOT NULL DEFAULT 0
 );
 CREATE UNIQUE INDEX executions_by_name ON executions (function_name, name);
+CREATE INDEX executions_by_seq ON executions (seq);
+CREATE INDEX executions_by_status ON executions (status);
 CREATE TABLE operations (
     arn TEXT NOT NULL, op_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
     PRIMARY KEY (arn, op_id)
