@@ -37,36 +37,46 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 
 _DEFAULT_CONFIG = StepConfig()
+# Enum members bound once: looking them up on their class, several times per step, was a visible
+# share of replaying a step.
+_STEP, _STEP_SUB_TYPE = OperationType.STEP, OperationSubType.STEP
+_SUCCEEDED, _PENDING, _STARTED, _READY = (
+    OperationStatus.SUCCEEDED,
+    OperationStatus.PENDING,
+    OperationStatus.STARTED,
+    OperationStatus.READY,
+)
+_AT_MOST_ONCE = StepSemantics.AT_MOST_ONCE_PER_RETRY
 
 
 def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | None, config: StepConfig | None) -> T:
     config = config or _DEFAULT_CONFIG
     name = name or getattr(func, "_original_name", None)
-    op = ctx.begin_operation(OperationType.STEP, config.sub_type or OperationSubType.STEP, name)
+    op = ctx.begin_operation(_STEP, config.sub_type or _STEP_SUB_TYPE, name)
     recorded = op.recorded
     details: WireDict = (recorded or {}).get("StepDetails") or {}
     serdes = config.serdes or ctx.default_serdes
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
-    at_most_once = config.step_semantics is StepSemantics.AT_MOST_ONCE_PER_RETRY
+    at_most_once = config.step_semantics is _AT_MOST_ONCE
 
     if recorded is not None:
         status = recorded["Status"]
-        if status == OperationStatus.SUCCEEDED:
+        if status == _SUCCEEDED:
             payload = details.get("Result")
             result: T = None if payload is None else deserialize(serdes, payload, serdes_context)  # type: ignore[assignment]
             return result
-        if status == OperationStatus.PENDING:
+        if status == _PENDING:
             raise SuspendExecution(f"step {op.label} waits for its next attempt")
-        if status == OperationStatus.STARTED and at_most_once:
+        if status == _STARTED and at_most_once:
             interrupted = StepInterruptedError(
                 f"step {op.label} was started by an earlier invocation that did not finish it", step_id=op.id
             )
             _fail_attempt(ctx, op.update, config, interrupted, (details.get("Attempt") or 0) + 1)
-        if status not in (OperationStatus.STARTED, OperationStatus.READY):
+        if status not in (_STARTED, _READY):
             raise operation_error(StepError, details.get("Error"))
 
     attempt = (details.get("Attempt") or 0) + 1
-    if recorded is None or recorded["Status"] == OperationStatus.READY:
+    if recorded is None or recorded["Status"] == _READY:
         start = op.update(OperationAction.START)
         if at_most_once:
             ctx.state.checkpoint(start)  # acknowledged before the body may run
