@@ -79,6 +79,31 @@ def apply_wait(update: WireDict, current: WireDict | None, now_ms: int) -> WireD
     raise InvalidUpdateError(f"action {action} is not valid for a WAIT operation")
 
 
+def apply_context(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
+    """A child context: START, then SUCCEED with its result or FAIL with its error."""
+    action = update["Action"]
+    details: WireDict = dict((current or {}).get("ContextDetails") or {})
+    if current is not None and current["Status"] in (OperationStatus.SUCCEEDED, OperationStatus.FAILED):
+        raise InvalidUpdateError(f"context {update['Id']} is already {current['Status']}")
+    if action == OperationAction.START:
+        if current is not None:
+            raise InvalidUpdateError(f"context {update['Id']} was already started")
+        op = _base(update, current, OperationStatus.STARTED, now_ms)
+        if (update.get("ContextOptions") or {}).get("ReplayChildren") is not None:
+            details["ReplayChildren"] = update["ContextOptions"]["ReplayChildren"]
+    elif action == OperationAction.SUCCEED:
+        op = _end(_base(update, current, OperationStatus.SUCCEEDED, now_ms), now_ms)
+        if update.get("Payload") is not None:
+            details["Result"] = update["Payload"]
+    elif action == OperationAction.FAIL:
+        op = _end(_base(update, current, OperationStatus.FAILED, now_ms), now_ms)
+        details["Error"] = update.get("Error") or {}
+    else:
+        raise InvalidUpdateError(f"action {action} is not valid for a CONTEXT operation")
+    op["ContextDetails"] = details
+    return op
+
+
 def apply_execution(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
     if current is None:
         raise InvalidUpdateError("the EXECUTION operation does not exist")
@@ -97,6 +122,7 @@ def apply_execution(update: WireDict, current: WireDict | None, now_ms: int) -> 
 TRANSITIONS: dict[str, Callable[[WireDict, WireDict | None, int], WireDict]] = {
     OperationType.STEP: apply_step,
     OperationType.WAIT: apply_wait,
+    OperationType.CONTEXT: apply_context,
     OperationType.EXECUTION: apply_execution,
 }
 

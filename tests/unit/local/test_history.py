@@ -98,3 +98,18 @@ def test_page_and_reverse() -> None:
     assert end is None
     newest, _ = history.page(events, marker=None, max_items=2, reverse=True)
     assert [e["EventId"] for e in newest] == [5, 4]
+
+
+def test_child_context_events_carry_parent_and_result() -> None:
+    start = {"Id": "c1", "Type": "CONTEXT", "SubType": "RunInChildContext", "Name": "kid", "Action": "START"}
+    op = apply_update(start, None, NOW)
+    inner = {"Id": "s9", "ParentId": "c1", "Type": "STEP", "SubType": "Step", "Action": "START"}
+    inner_event = history.update_event(inner, None, apply_update(inner, None, NOW), NOW)
+    succeed = {"Id": "c1", "Type": "CONTEXT", "SubType": "RunInChildContext", "Action": "SUCCEED", "Payload": "1"}
+    done = history.update_event(succeed, op, apply_update(succeed, op, NOW), NOW)
+    assert inner_event is not None
+    assert inner_event["ParentId"] == "c1"
+    assert done is not None
+    assert done["EventType"] == "ContextSucceeded"
+    assert done["Name"] == "kid"
+    assert done["ContextSucceededDetails"] == {"Result": {"Payload": "1", "Truncated": False}}

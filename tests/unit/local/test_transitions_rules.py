@@ -1,0 +1,54 @@
+"""The service's per-operation-type rules: what each update does, what it refuses, what a timer does."""
+
+from __future__ import annotations
+
+import pytest
+
+from powertools_durable.local.transitions import InvalidUpdateError, apply_update, fire, wake_time
+
+NOW = 1_000_000
+
+
+def test_context_starts_then_succeeds_with_its_result() -> None:
+    start = {"Id": "c1", "Type": "CONTEXT", "SubType": "RunInChildContext", "Name": "child", "Action": "START"}
+    op = apply_update(start, None, NOW)
+    assert op["Status"] == "STARTED"
+    assert op["Name"] == "child"
+    done = apply_update({"Id": "c1", "Type": "CONTEXT", "Action": "SUCCEED", "Payload": '"r"'}, op, NOW + 5)
+    assert done["Status"] == "SUCCEEDED"
+    assert done["ContextDetails"] == {"Result": '"r"'}
+    assert done["EndTimestamp"] == NOW + 5
+    with pytest.raises(InvalidUpdateError, match="already SUCCEEDED"):
+        apply_update({"Id": "c1", "Type": "CONTEXT", "Action": "FAIL"}, done, NOW)
+
+
+def test_context_failure_keeps_the_error() -> None:
+    op = apply_update({"Id": "c1", "Type": "CONTEXT", "Action": "START"}, None, NOW)
+    failed = apply_update({"Id": "c1", "Type": "CONTEXT", "Action": "FAIL", "Error": {"ErrorType": "E"}}, op, NOW)
+    assert failed["Status"] == "FAILED"
+    assert failed["ContextDetails"]["Error"] == {"ErrorType": "E"}
+    with pytest.raises(InvalidUpdateError, match="RETRY is not valid for a CONTEXT"):
+        apply_update({"Id": "c2", "Type": "CONTEXT", "Action": "RETRY"}, None, NOW)
+
+
+def test_wait_timer_fires_to_succeeded_and_retry_timer_to_ready() -> None:
+    wait = apply_update({"Id": "w", "Type": "WAIT", "Action": "START", "WaitOptions": {"WaitSeconds": 3}}, None, NOW)
+    assert wake_time(wait) == NOW + 3_000
+    assert fire(wait, NOW + 3_000)["Status"] == "SUCCEEDED"
+    step = apply_update({"Id": "s", "Type": "STEP", "Action": "START"}, None, NOW)
+    retry = {"Id": "s", "Type": "STEP", "Action": "RETRY", "StepOptions": {"NextAttemptDelaySeconds": 2}}
+    pending = apply_update(retry, step, NOW)
+    assert wake_time(pending) == NOW + 2_000
+    ready = fire(pending, NOW + 2_000)
+    assert ready["Status"] == "READY"
+    assert wake_time(ready) is None
+
+
+def test_updates_of_another_type_or_unknown_type_are_refused() -> None:
+    step = apply_update({"Id": "x", "Type": "STEP", "Action": "START"}, None, NOW)
+    with pytest.raises(InvalidUpdateError, match="is a STEP, not a WAIT"):
+        apply_update({"Id": "x", "Type": "WAIT", "Action": "START"}, step, NOW)
+    with pytest.raises(InvalidUpdateError, match="not supported"):
+        apply_update({"Id": "y", "Type": "CALLBACK", "Action": "START"}, None, NOW)
+    with pytest.raises(InvalidUpdateError, match="WaitSeconds"):
+        apply_update({"Id": "z", "Type": "WAIT", "Action": "START", "WaitOptions": {"WaitSeconds": 0}}, None, NOW)
