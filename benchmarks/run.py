@@ -41,14 +41,19 @@ from powertools_durable.local.memory import InMemoryDurableService  # noqa: E402
 Row = tuple[str, float | None, float | None, str]  # figure, ours, official, target note
 
 
-def median_time(func: Callable[[], Any], repeat: int, setup: Callable[[], Any] | None = None) -> float:
-    """Median wall time of ``func()`` over ``repeat`` runs (``setup()`` untimed before each)."""
+def median_time(func: Callable[[], Any], repeat: int) -> float:
+    """Median wall time of ``func()`` over ``repeat`` runs."""
+    return median_time_with(lambda _: func(), repeat, lambda: None)
+
+
+def median_time_with(func: Callable[[Any], Any], repeat: int, setup: Callable[[], Any]) -> float:
+    """Median wall time of ``func(setup())`` over ``repeat`` runs, ``setup()`` untimed."""
     samples = []
     for _ in range(repeat):
-        arg = setup() if setup else None
+        arg = setup()
         gc.collect()
         start = time.perf_counter()
-        func() if arg is None else func(arg)  # type: ignore[call-arg]
+        func(arg)
         samples.append(time.perf_counter() - start)
     return statistics.median(samples)
 
@@ -94,7 +99,7 @@ def replay(sdk: str, envelope: str, steps: int, repeat: int) -> float:
         output = handler(event, None)
         assert output["Status"] == "SUCCEEDED", output
 
-    return median_time(run, repeat, setup=lambda: json.loads(envelope)) * 1000
+    return median_time_with(run, repeat, lambda: json.loads(envelope)) * 1000
 
 
 def json_loads_ms(envelope: str, repeat: int) -> float:
