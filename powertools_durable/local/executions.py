@@ -27,6 +27,7 @@ from powertools_durable.local.errors import (
     ResourceNotFoundError,
 )
 from powertools_durable.local.invoker import FunctionLike
+from powertools_durable.local.shapes import limit, parse_marker, validation_message, wire_operation
 from powertools_durable.local.store import Commit, ConflictError, ExecutionRecord, Store
 from powertools_durable.local.transitions import InvalidUpdateError, apply_update
 from powertools_durable.service.models import CheckpointDurableExecutionRequestModel, ErrorObjectModel
@@ -34,31 +35,8 @@ from powertools_durable.service.wire import OperationStatus, OperationType, Wire
 
 RUNNING = "RUNNING"
 DEFAULT_EXECUTION_TIMEOUT = 86_400
-_OP_TIMESTAMPS = ("StartTimestamp", "EndTimestamp", "ScheduledEndTimestamp", "NextAttemptTimestamp")
 
 Listener = Callable[[ExecutionRecord], None]
-
-
-def validation_message(exc: ValidationError, prefix: str = "") -> str:
-    """A pydantic error as one line naming each field, e.g. ``Updates[0].Action: Input should be …``."""
-    parts = []
-    for error in exc.errors():
-        path = "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in error["loc"]).lstrip(".")
-        parts.append(f"{prefix}{path}: {error['msg']}")
-    return "; ".join(parts)
-
-
-def wire_operation(op: WireDict) -> WireDict:
-    """An operation as the API returns it: timestamps in epoch seconds (botocore's rest-json)."""
-    out: WireDict = {}
-    for key, value in op.items():
-        if isinstance(value, dict):
-            out[key] = wire_operation(value)
-        elif key in _OP_TIMESTAMPS and isinstance(value, int | float):
-            out[key] = value / 1000
-        else:
-            out[key] = value
-    return out
 
 
 class ExecutionService:
@@ -319,12 +297,17 @@ class ExecutionService:
         marker: str | None = None,
         max_items: int | None = None,
         reverse: bool = False,
+        started_after_ms: int | None = None,
+        started_before_ms: int | None = None,
     ) -> WireDict:
         spec, _ = self.function(function)
+        after, before = started_after_ms or 0, started_before_ms or 2**62
         records = [
             r
             for r in self.store.executions(spec.function_name)
-            if (name is None or r.name == name) and (not statuses or r.status in statuses)
+            if (name is None or r.name == name)
+            and (not statuses or r.status in statuses)
+            and after <= r.start_ms < before
         ]
         summaries = [
             {
@@ -381,17 +364,3 @@ class ExecutionService:
             self.stop(arn, error, status="TIMED_OUT")
         except InvalidParameterValueError:
             return
-
-
-def parse_marker(marker: str | None) -> str | None:
-    if marker and not marker.isdigit():
-        raise InvalidParameterValueError(f"Marker {marker!r} is not a marker this service returned")
-    return marker or None
-
-
-def limit(max_items: int | None, default: int) -> int:
-    if max_items is None or max_items == 0:
-        return default
-    if not 1 <= max_items <= 1000:
-        raise InvalidParameterValueError(f"MaxItems must be between 0 and 1000, got {max_items}")
-    return max_items

@@ -18,6 +18,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Awaitable, Callable
+from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -96,6 +97,21 @@ def _int(request: Request, name: str) -> int | None:
         return int(value)
     except ValueError:
         raise InvalidParameterValueError(f"{name} must be an integer, got {value!r}") from None
+
+
+def _timestamp_ms(request: Request, name: str) -> int | None:
+    """A timestamp query member (botocore sends ISO 8601; epoch seconds accepted too), in epoch ms."""
+    value = request.query_params.get(name)
+    if value is None:
+        return None
+    try:
+        return int(float(value) * 1000)
+    except ValueError:
+        pass
+    try:
+        return int(datetime.fromisoformat(value).timestamp() * 1000)
+    except ValueError:
+        raise InvalidParameterValueError(f"{name} must be an ISO 8601 timestamp, got {value!r}") from None
 
 
 class Api:
@@ -214,9 +230,17 @@ class Api:
         name = request.query_params.get("DurableExecutionName")
         marker, max_items = request.query_params.get("Marker"), _int(request, "MaxItems")
         reverse = _bool(request, "ReverseOrder", False)
+        after, before = _timestamp_ms(request, "StartedAfter"), _timestamp_ms(request, "StartedBefore")
         response = await run_in_threadpool(
             lambda: self.service.list_executions(
-                function, name=name, statuses=statuses, marker=marker, max_items=max_items, reverse=reverse
+                function,
+                name=name,
+                statuses=statuses,
+                marker=marker,
+                max_items=max_items,
+                reverse=reverse,
+                started_after_ms=after,
+                started_before_ms=before,
             )
         )
         return JSONResponse(response)

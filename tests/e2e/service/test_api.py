@@ -248,3 +248,16 @@ def test_state_pages_operations_with_the_current_token(make_emulator: Any) -> No
         lambda_client.get_durable_execution_state(DurableExecutionArn=arn, CheckpointToken="nope")
     handlers.release.set()
     assert emulator.wait(arn, 10).status == "SUCCEEDED"
+
+
+def test_listing_filters_on_start_time(emulator: LocalEmulator, lambda_client: Any) -> None:
+    from datetime import UTC, datetime, timedelta
+
+    first = emulator.run("Echo", "first").arn
+    cut = datetime.now(UTC) + timedelta(seconds=60)  # modelled time runs x20 in this fixture
+    listed = lambda_client.list_durable_executions_by_function(FunctionName="Echo", StartedBefore=cut)
+    assert first in [e["DurableExecutionArn"] for e in listed["DurableExecutions"]]
+    later = lambda_client.list_durable_executions_by_function(
+        FunctionName="Echo", StartedAfter=datetime.now(UTC) + timedelta(days=1)
+    )
+    assert later["DurableExecutions"] == []
