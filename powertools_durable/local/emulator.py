@@ -96,9 +96,17 @@ class LocalEmulator:
         self.service = ExecutionService(self.store, self.clock, self.functions, region=region)
         self.scheduler = Scheduler(self.service, self.invoker, max_failures=max_failures)
         app = create_app(self.service, self._run_plain)
-        config = uvicorn.Config(app, log_level="warning", lifespan="off", timeout_keep_alive=30, access_log=False)
+        config = uvicorn.Config(
+            app,
+            log_level="warning",
+            lifespan="off",
+            timeout_keep_alive=30,
+            access_log=False,
+            timeout_graceful_shutdown=2,  # a RequestResponse invoke may be waiting minutes: do not wait for it
+        )
         self._server = uvicorn.Server(config)
         self._thread: threading.Thread | None = None
+        self._closed = False
         self.recovered = 0
 
     @property
@@ -145,6 +153,9 @@ class LocalEmulator:
         self._close_service()
 
     def _close_service(self) -> None:
+        if self._closed:
+            return
+        self._closed = True
         self.scheduler.close()
         self.invoker.close()
         self.clock.close()

@@ -261,3 +261,28 @@ def test_listing_filters_on_start_time(emulator: LocalEmulator, lambda_client: A
         FunctionName="Echo", StartedAfter=datetime.now(UTC) + timedelta(days=1)
     )
     assert later["DurableExecutions"] == []
+
+
+def test_close_does_not_wait_for_a_long_polling_invoke(make_emulator: Any) -> None:
+    import threading
+
+    emulator = make_emulator(time_scale=1)
+    lambda_client = emulator.client()
+    answered: list[Any] = []
+
+    def invoke() -> None:
+        try:
+            answered.append(lambda_client.invoke(FunctionName="LongWait", Payload=b"{}"))
+        except Exception as exc:  # the connection is dropped by the closing server
+            answered.append(exc)
+
+    waiter = threading.Thread(target=invoke, daemon=True)
+    waiter.start()
+    deadline = time.monotonic() + 10
+    while not emulator.running() and time.monotonic() < deadline:
+        time.sleep(0.02)
+    started = time.monotonic()
+    emulator.close()
+    assert time.monotonic() - started < 5
+    waiter.join(10)
+    assert answered
