@@ -127,6 +127,7 @@ class LocalEmulator:
             if not self._thread.is_alive() or time.monotonic() > deadline:
                 raise RuntimeError(f"the emulator's server did not start on {self.endpoint_url}")
             time.sleep(0.01)
+        self.scheduler.purge()
         self.recovered = self.scheduler.recover()
         return self
 
@@ -136,6 +137,7 @@ class LocalEmulator:
 
         async def startup(sockets: list[socket.socket] | None = None) -> None:
             await original_startup(sockets)
+            self.scheduler.purge()
             self.recovered = self.scheduler.recover()
             if on_ready is not None:
                 on_ready(self)

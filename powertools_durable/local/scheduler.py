@@ -243,6 +243,15 @@ class Scheduler:
 
     # -- restart --------------------------------------------------------------------------
 
+    def purge(self) -> int:
+        """Delete the executions whose retention period (``RetentionPeriodInDays`` after their end) is over."""
+        now, expired = self.clock.now_ms(), 0
+        for record in self.store.executions():
+            if record.end_ms is not None and record.end_ms + record.retention_days * 86_400_000 < now:
+                self.store.delete(record.arn)
+                expired += 1
+        return expired
+
     def recover(self) -> int:
         """Resume every RUNNING execution of the store; an invocation left in flight died with the emulator."""
         records = self.store.executions(status=RUNNING)

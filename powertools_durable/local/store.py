@@ -125,6 +125,10 @@ class Store(Protocol):
         """``(request id, output)`` of each invocation, oldest first."""
         ...
 
+    def delete(self, arn: str) -> None:
+        """Forget an execution (its retention period is over)."""
+        ...
+
     def latest_timestamp_ms(self) -> int:
         """The latest instant recorded anywhere (0 when empty)."""
         ...
@@ -263,6 +267,13 @@ class SQLiteStore:
     def logs(self, arn: str) -> list[tuple[str, str]]:
         rows = self._query("SELECT request_id, logs FROM invocation_logs WHERE arn=? ORDER BY seq", (arn,))
         return [(row[0], row[1]) for row in rows]
+
+    def delete(self, arn: str) -> None:
+        with self._lock, self._transaction() as db:
+            for table in ("executions", "operations", "events", "invocation_logs"):
+                db.execute(f"DELETE FROM {table} WHERE arn=?", (arn,))  # fixed table names
+            self._records.pop(arn, None)
+            self._operations.pop(arn, None)
 
     def latest_timestamp_ms(self) -> int:
         rows = self._query("SELECT COALESCE(MAX(timestamp_ms), 0) FROM events")

@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from powertools_durable.local.emulator import LocalEmulator
+from powertools_durable.local.store import Commit, SQLiteStore
 from tests.e2e.service import handlers
 from tests.e2e.service.conftest import EmulatorFactory
 
@@ -72,3 +73,21 @@ def test_invocation_in_flight_at_stop_is_completed_with_exit_error_and_retried(
         "InvocationCompleted",
         "ExecutionSucceeded",
     ]
+
+
+def test_executions_past_their_retention_are_purged_at_start(make_emulator: EmulatorFactory, tmp_path: Path) -> None:
+    store = tmp_path / "store.sqlite3"
+    first = make_emulator(store=store, time_scale=1)
+    old = first.run("Echo", "old").arn
+    running = first.invoke("LongWait")
+    first.close()
+    # the ended execution ended 15 days ago (retention 14 days): purged at start; the running one stays
+    aged = SQLiteStore(store)
+    record = aged.get(old)
+    assert record is not None
+    record.end_ms = (record.end_ms or 0) - 15 * 86_400_000
+    aged.commit(Commit(record))
+    aged.close()
+    third = make_emulator(store=store, time_scale=1)
+    assert third.store.get(old) is None
+    assert third.store.get(running) is not None

@@ -95,3 +95,14 @@ def test_refuses_a_newer_schema(tmp_path: Path) -> None:
         db.execute("UPDATE schema_version SET version = 99")
     with pytest.raises(StoreError, match="schema version 99"):
         SQLiteStore(path)
+
+
+def test_delete_forgets_everything_of_an_execution() -> None:
+    store = SQLiteStore(":memory:")
+    record, _ = store.create(Commit(_record(), [{"Id": "op", "Type": "EXECUTION"}], [_event("ExecutionStarted")]))
+    other, _ = store.create(Commit(_record("run-2"), [], [_event("ExecutionStarted")]))
+    store.delete(record.arn)
+    assert store.get(record.arn) is None
+    assert store.operations(record.arn) == []
+    assert store.events(record.arn) == []
+    assert store.get(other.arn) == other
