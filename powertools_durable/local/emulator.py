@@ -77,6 +77,7 @@ class LocalEmulator:
         region: str = arns.DEFAULT_REGION,
         invoker: InvokerFactory | None = None,
         max_failures: int = 5,
+        page_size: int = 1000,
     ) -> None:
         self.functions: dict[str, FunctionLike] = (
             dict(template) if isinstance(template, Mapping) else dict(load_template(template, region=region))
@@ -93,7 +94,7 @@ class LocalEmulator:
         self._socket.bind((host, port))
         self.host, self.port = host, self._socket.getsockname()[1]
         self.invoker = (invoker or _worker_pool(region))(self.endpoint_url)
-        self.service = ExecutionService(self.store, self.clock, self.functions, region=region)
+        self.service = ExecutionService(self.store, self.clock, self.functions, region=region, page_size=page_size)
         self.scheduler = Scheduler(self.service, self.invoker, max_failures=max_failures)
         app = create_app(self.service, self._run_plain)
         config = uvicorn.Config(

@@ -33,6 +33,7 @@ def make_emulator() -> Iterator[EmulatorFactory]:
         options.setdefault("time_scale", 20)
         emulator = LocalEmulator(SPECS, store=store, invoker=invoker, **options).start()
         emulator.invocations = invokers[-1].invocations  # type: ignore[attr-defined]
+        emulator.invocation_events = invokers[-1].events  # type: ignore[attr-defined]
         started.append(emulator)
         return emulator
 

@@ -85,10 +85,12 @@ class InThreadInvoker:
         lambda_client = client(endpoint_url)
         self.handlers = {name: durable_execution(h, boto3_client=lambda_client) for name, h in handlers.items()}
         self.invocations: list[str] = []
+        self.events: list[Any] = []
 
     def invoke(self, spec: Any, event: Any, *, request_id: str | None = None, timeout_scale: float = 1.0) -> Outcome:
         request_id = request_id or str(uuid.uuid4())
         self.invocations.append(spec.function_name)
+        self.events.append(event)
         start = int(time.time() * 1000)
         output, error = None, None
         try:

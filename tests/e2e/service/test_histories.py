@@ -163,3 +163,18 @@ def test_long_wait_on_skipping_clock_keeps_modelled_duration(make_emulator: Emul
     assert run.events("WaitSucceeded")[0]["WaitSucceededDetails"] == {"Duration": 3600}
     started, woke = run.events("WaitStarted")[0], run.events("WaitSucceeded")[0]
     assert woke["EventTimestamp"] - started["EventTimestamp"] >= 3600
+
+
+@pytest.mark.e2e
+def test_large_state_is_paged_into_the_invocation(make_emulator: EmulatorFactory) -> None:
+    # GIVEN an emulator that puts at most 2 operations in the invocation event
+    emulator = make_emulator(page_size=2, skip_time=True)
+    # WHEN the second invocation replays 4 operations (EXECUTION, two steps, a wait)
+    run = emulator.run("StepWaitStep", timeout=20)
+    # THEN the engine paged the rest in with GetDurableExecutionState and replayed it
+    assert run.status == "SUCCEEDED", run.error
+    assert run.result == "fa-second"
+    assert kinds(run.history).count("StepSucceeded") == 2
+    second = emulator.invocation_events[-1]["InitialExecutionState"]  # type: ignore[attr-defined]
+    assert len(second["Operations"]) == 2
+    assert second["NextMarker"] == "2"
