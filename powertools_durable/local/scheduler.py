@@ -88,7 +88,11 @@ class Scheduler:
         self._arm(record.arn, record.invoke_at_ms)
 
     def _arm(self, arn: str, when_ms: int | None) -> None:
+        """Look at ``arn`` again at ``when_ms`` (at once, without a timer, when that time has come)."""
         if when_ms is None:
+            return
+        if when_ms <= self.clock.now_ms():
+            self.submit(arn)
             return
         timer = self.clock.call_at(when_ms, lambda: self.submit(arn))
         with self._guard:
