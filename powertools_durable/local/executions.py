@@ -122,7 +122,7 @@ class ExecutionService:
         ops.update({op["Id"]: op for op in operations or []})
         execution_op = dict(ops.get(exec_id) or {}, Status=status, EndTimestamp=now)
         ops[exec_id] = execution_op
-        ended = history.execution_ended(status, exec_id, record.name, now, result=result, error=error)
+        ended = history.execution_ended(status, exec_id, now, result=result, error=error)
         self.store.commit(
             Commit(record, list(ops.values()), [*(events or []), ended], expect_invocation=expect_invocation, logs=logs)
         )
@@ -164,7 +164,7 @@ class ExecutionService:
             "StartTimestamp": now,
             "ExecutionDetails": {"InputPayload": payload},
         }
-        started = history.execution_started(exec_id, name, payload, timeout, now)
+        started = history.execution_started(exec_id, payload, timeout, now)
         existing, created = self.store.create(Commit(record, [operation], [started]))
         if not created and existing.input_payload != payload:
             raise AlreadyStartedError(

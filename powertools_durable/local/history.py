@@ -103,12 +103,11 @@ def wait_succeeded(op: WireDict, now_ms: int) -> WireDict:
     return _operation_event("WaitSucceeded", op, now_ms, {"Duration": duration})
 
 
-def execution_started(operation_id: str, name: str, input_payload: str, timeout: int, now_ms: int) -> WireDict:
-    """Event 1 of every history."""
+def execution_started(operation_id: str, input_payload: str, timeout: int, now_ms: int) -> WireDict:
+    """Event 1 of every history; ``Id`` is the EXECUTION operation's (AWS's own runner shows no ``Name``)."""
     return {
         "EventType": "ExecutionStarted",
         "Id": operation_id,
-        "Name": name,
         "EventTimestamp": now_ms,
         "ExecutionStartedDetails": {"Input": _result(input_payload), "ExecutionTimeout": timeout},
     }
@@ -123,7 +122,7 @@ def invocation_completed(start_ms: int, end_ms: int, request_id: str, error: Wir
 
 
 def execution_ended(
-    status: str, operation_id: str, name: str, now_ms: int, *, result: str | None = None, error: WireDict | None = None
+    status: str, operation_id: str, now_ms: int, *, result: str | None = None, error: WireDict | None = None
 ) -> WireDict:
     """The terminal event for ``status`` (SUCCEEDED, FAILED, TIMED_OUT, STOPPED)."""
     event_type = TERMINAL_EVENTS[status]
@@ -135,7 +134,6 @@ def execution_ended(
     return {
         "EventType": event_type,
         "Id": operation_id,
-        "Name": name,
         "EventTimestamp": now_ms,
         f"{event_type}Details": details,
     }

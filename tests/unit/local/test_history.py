@@ -83,7 +83,7 @@ def test_invocation_completed_has_no_operation_fields() -> None:
 
 
 def test_render_uses_epoch_seconds_and_drops_payloads_without_data() -> None:
-    event = {"EventId": 3, **history.execution_ended("SUCCEEDED", "e", "n", NOW, result='"r"')}
+    event = {"EventId": 3, **history.execution_ended("SUCCEEDED", "e", NOW, result='"r"')}
     assert history.render(event)["EventTimestamp"] == NOW / 1000
     assert history.render(event)["ExecutionSucceededDetails"]["Result"]["Payload"] == '"r"'
     assert history.render(event, include_data=False)["ExecutionSucceededDetails"] == {"Result": {"Truncated": False}}
