@@ -15,11 +15,14 @@ from __future__ import annotations
 
 import heapq
 import itertools
+import logging
 import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
+
+logger = logging.getLogger(__name__)
 
 
 class Timer(Protocol):
@@ -128,7 +131,10 @@ class ScaledClock:
                 if self._closed:
                     return
             if not due.cancelled:
-                due.callback()
+                try:
+                    due.callback()
+                except Exception:  # one broken callback must not stop every later timer
+                    logger.exception("a timer callback of the emulator's clock failed")
 
     def _next_due(self) -> _Entry | None:
         """Wait (holding the condition) until an entry is due or the clock closes."""

@@ -59,3 +59,18 @@ def test_skipping_clock_waits_while_work_is_in_flight() -> None:
         assert fired.wait(2)
     finally:
         clock.close()
+
+
+def test_a_failing_callback_does_not_stop_the_clock() -> None:
+    clock = ScaledClock(1000, origin_ms=0)
+    try:
+        fired = threading.Event()
+
+        def broken() -> None:
+            raise RuntimeError("boom")
+
+        clock.call_at(10, broken)
+        clock.call_at(20, fired.set)
+        assert fired.wait(2)
+    finally:
+        clock.close()
