@@ -299,13 +299,17 @@ class ExecutionService:
         reverse: bool = False,
         started_after_ms: int | None = None,
         started_before_ms: int | None = None,
+        qualifier: str | None = None,
     ) -> WireDict:
-        spec, _ = self.function(function)
+        """Executions of one version or alias of ``function`` (``$LATEST`` unless qualified), oldest first."""
+        spec, named_qualifier = self.function(function)
+        version = qualifier or named_qualifier or arns.LATEST
         after, before = started_after_ms or 0, started_before_ms or 2**62
         records = [
             r
             for r in self.store.executions(spec.function_name)
-            if (name is None or r.name == name)
+            if r.qualifier == version
+            and (name is None or r.name == name)
             and (not statuses or r.status in statuses)
             and after <= r.start_ms < before
         ]
@@ -321,7 +325,7 @@ class ExecutionService:
             for r in records
         ]
         page, next_marker = history.page(
-            summaries, marker=parse_marker(marker), max_items=limit(max_items, 1000), reverse=reverse
+            summaries, marker=parse_marker(marker), max_items=limit(max_items, 100), reverse=reverse
         )
         response: WireDict = {"DurableExecutions": page}
         if next_marker:

@@ -243,6 +243,7 @@ class Api:
                 reverse=reverse,
                 started_after_ms=after,
                 started_before_ms=before,
+                qualifier=request.query_params.get("Qualifier"),
             )
         )
         return JSONResponse(response)

@@ -286,3 +286,14 @@ def test_close_does_not_wait_for_a_long_polling_invoke(make_emulator: Any) -> No
     assert time.monotonic() - started < 5
     waiter.join(10)
     assert answered
+
+
+def test_listing_is_per_version_or_alias(emulator: LocalEmulator, lambda_client: Any) -> None:
+    latest = emulator.run("Echo", 1).arn
+    aliased = lambda_client.invoke(FunctionName="Echo", Qualifier="live", Payload=b"2")["DurableExecutionArn"]
+    assert ":live/durable-execution/" in aliased
+    default = lambda_client.list_durable_executions_by_function(FunctionName="Echo")["DurableExecutions"]
+    live = lambda_client.list_durable_executions_by_function(FunctionName="Echo", Qualifier="live")
+    assert [e["DurableExecutionArn"] for e in default] == [latest]
+    assert [e["DurableExecutionArn"] for e in live["DurableExecutions"]] == [aliased]
+    assert live["DurableExecutions"][0]["FunctionArn"].endswith(":function:Echo:live")
