@@ -3,7 +3,7 @@
 Used by ``powertools-durable local start``, the pytest fixture and the conformance runner::
 
     with LocalEmulator("template.yaml", time_scale=100) as emulator:
-        run = emulator.run("StepWaitStep", {"order_id": "o-1"})
+        run = emulator.run("StepWaitStepFunction", {"name": "you"})
         assert run.status == "SUCCEEDED", run.error
         boto3.client("lambda", endpoint_url=emulator.endpoint_url, ...)
 
@@ -63,7 +63,27 @@ def _worker_pool(region: str) -> InvokerFactory:
 
 
 class LocalEmulator:
-    """The local durable-execution service and Lambda, for one SAM template."""
+    """The local durable-execution service and Lambda, for one SAM template.
+
+    Parameters
+    ----------
+    template
+        A SAM template path, or function specs by name (tests with their own invoker).
+    store
+        ``":memory:"``, a SQLite file path (survives restarts), or any :class:`Store`.
+    time_scale
+        Modelled time runs this many times faster than the wall (histories keep modelled durations).
+    skip_time
+        Jump to the next timer whenever nothing is in flight (tests: long waits take no time).
+    host, port
+        Where the server binds; port 0 picks a free one (see :attr:`endpoint_url`).
+    invoker
+        Builds the invoker from the endpoint URL; default: worker processes (:class:`WorkerPool`).
+    max_failures
+        Consecutive failed invocations (crash, timeout) after which the execution fails.
+    page_size
+        Most operations in an invocation event; the SDK pages in the rest.
+    """
 
     def __init__(
         self,
