@@ -1,4 +1,4 @@
-"""Execution ARNs and function identifiers, in Lambda's forms.
+"""Execution ARNs, function identifiers and callback ids, in Lambda's forms.
 
 An execution ARN reads
 ``arn:aws:lambda:{region}:{account}:function:{name}:{qualifier}/durable-execution/{execution name}/{id}``
@@ -8,8 +8,13 @@ finds that operation by it).
 
 from __future__ import annotations
 
+import base64
+import binascii
+import json
 import re
 from dataclasses import dataclass
+
+from powertools_durable.local.errors import InvalidParameterValueError
 
 DEFAULT_REGION = "us-east-1"
 DEFAULT_ACCOUNT = "123456789012"
@@ -46,3 +51,17 @@ def execution_arn(function: str, qualifier: str, name: str, execution_id: str, *
 def execution_id(arn: str) -> str:
     """The last path segment of an execution ARN: the EXECUTION operation's ``Id``."""
     return arn.rsplit("/", 1)[-1]
+
+
+def callback_id(arn: str, operation_id: str) -> str:
+    """The opaque id the SDK hands to the outside world."""
+    raw = json.dumps([arn, operation_id], separators=(",", ":")).encode()
+    return base64.urlsafe_b64encode(raw).decode().rstrip("=")
+
+
+def parse_callback_id(value: str) -> tuple[str, str]:
+    try:
+        arn, operation_id = json.loads(base64.urlsafe_b64decode(value + "=" * (-len(value) % 4)))
+    except (binascii.Error, ValueError, TypeError):
+        raise InvalidParameterValueError(f"CallbackId {value!r} is not a callback id of this service") from None
+    return str(arn), str(operation_id)

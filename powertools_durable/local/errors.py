@@ -53,3 +53,9 @@ class UnknownOperationError(ServiceError):
     code = "UnknownOperationException"
     status = 404
     kind = "User"
+
+
+class CallbackTimeoutError(ServiceError):
+    code = "CallbackTimeoutException"
+    status = 400
+    kind = "User"

@@ -61,6 +61,7 @@ class ExecutionService:
         self._listeners: dict[str, list[Listener]] = {}
         self.on_started: Callable[[ExecutionRecord], None] = lambda record: None
         self.on_ended: Callable[[ExecutionRecord], None] = lambda record: None
+        self.on_runnable: Callable[[str], None] = lambda arn: None
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -194,6 +195,8 @@ class ExecutionService:
                     after = apply_update(update, before, now)
                 except InvalidUpdateError as exc:
                     raise InvalidParameterValueError(f"Updates[{index}]: {exc}") from exc
+                if update["Type"] == OperationType.CALLBACK:
+                    after["CallbackDetails"] = {"CallbackId": arns.callback_id(arn, update["Id"])}
                 operations[update["Id"]] = changed[update["Id"]] = after
                 event = history.update_event(update, before, after, now)
                 if event is not None:
@@ -237,7 +240,9 @@ class ExecutionService:
     def envelope(self, record: ExecutionRecord) -> WireDict:
         """The invocation event (timestamps in epoch ms, as Lambda sends them)."""
         operations = self.store.operations(record.arn)
-        page, next_marker = history.page(operations, marker=None, max_items=self.page_size)
+        page, next_marker = history.page(
+            [wire_operation(op, ms=True) for op in operations], marker=None, max_items=self.page_size
+        )
         state: WireDict = {"Operations": page}
         if next_marker:
             state["NextMarker"] = next_marker

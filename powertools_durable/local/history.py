@@ -89,6 +89,13 @@ def update_event(update: WireDict, before: WireDict | None, after: WireDict, now
     elif event_type == "WaitStarted":
         details["Duration"] = int((update.get("WaitOptions") or {}).get("WaitSeconds") or 0)
         details["ScheduledEndTimestamp"] = (after.get("WaitDetails") or {}).get("ScheduledEndTimestamp")
+    elif event_type == "CallbackStarted":
+        details["CallbackId"] = (after.get("CallbackDetails") or {}).get("CallbackId")
+        options = update.get("CallbackOptions") or {}
+        if options.get("TimeoutSeconds"):
+            details["Timeout"] = options["TimeoutSeconds"]
+        if options.get("HeartbeatTimeoutSeconds"):
+            details["HeartbeatTimeout"] = options["HeartbeatTimeoutSeconds"]
     elif event_type in ("ContextSucceeded",) and update.get("Payload") is not None:
         details["Result"] = _result(update["Payload"])
     elif event_type in ("ContextFailed", "WaitCancelled") and update.get("Error") is not None:
@@ -101,6 +108,24 @@ def wait_succeeded(op: WireDict, now_ms: int) -> WireDict:
     scheduled = int((op.get("WaitDetails") or {}).get("ScheduledEndTimestamp") or now_ms)
     duration = round((scheduled - int(op.get("StartTimestamp") or scheduled)) / 1000)
     return _operation_event("WaitSucceeded", op, now_ms, {"Duration": duration})
+
+
+def callback_ended(op: WireDict, now_ms: int) -> WireDict:
+    """Written by the service when a callback is answered or times out (``op`` as it is now)."""
+    details = op.get("CallbackDetails") or {}
+    if op["Status"] == "SUCCEEDED":
+        return _operation_event("CallbackSucceeded", op, now_ms, {"Result": _result(details.get("Result"))})
+    kind = "CallbackFailed" if op["Status"] == "FAILED" else "CallbackTimedOut"
+    return _operation_event(kind, op, now_ms, {"Error": _error(details.get("Error"))})
+
+
+def fired_event(before: WireDict, after: WireDict, now_ms: int) -> WireDict | None:
+    """The event of a timer the service fired: ``WaitSucceeded``, ``CallbackTimedOut``; a retry's gives none."""
+    if before["Type"] == OperationType.WAIT:
+        return wait_succeeded(before, now_ms)
+    if before["Type"] == OperationType.CALLBACK:
+        return callback_ended(after, now_ms)
+    return None
 
 
 def execution_started(operation_id: str, input_payload: str, timeout: int, now_ms: int) -> WireDict:

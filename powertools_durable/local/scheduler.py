@@ -77,6 +77,7 @@ class Scheduler:
         self._closed = False
         service.on_started = self.launch
         service.on_ended = self._forget
+        service.on_runnable = self.submit
 
     # -- timers ---------------------------------------------------------------------------
 
@@ -165,8 +166,9 @@ class Scheduler:
                 due = wake_time(op)
                 if due is not None and due <= now:
                     fired.append(fire(op, now))
-                    if op["Type"] == OperationType.WAIT:
-                        events.append(history.wait_succeeded(op, now))
+                    event = history.fired_event(op, fired[-1], now)
+                    if event is not None:
+                        events.append(event)
             wanted = record.invoke_at_ms is not None and record.invoke_at_ms <= now
             if not fired and not wanted:
                 pending = [t for t in (record.invoke_at_ms, self._next_wake(arn)) if t is not None]
@@ -226,9 +228,10 @@ class Scheduler:
             return record.invoke_at_ms
         record.failures = 0
         status = output["Status"]
-        if status == "PENDING":
+        if status == "PENDING":  # a callback answered during the invocation set invoke_at_ms
             self.store.commit(Commit(record, [], [completed], expect_invocation=request_id, logs=logs))
-            return self._next_wake(record.arn)
+            wakes = [t for t in (record.invoke_at_ms, self._next_wake(record.arn)) if t is not None]
+            return min(wakes) if wakes else None
         details = self._execution_details(record.arn)
         if status == "SUCCEEDED":
             result = output.get("Result") or details.get("Result")

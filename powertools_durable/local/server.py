@@ -31,6 +31,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
 from powertools_durable.local import arns
+from powertools_durable.local.callbacks import CallbackService
 from powertools_durable.local.errors import (
     InvalidParameterValueError,
     InvalidRequestContentError,
@@ -121,6 +122,7 @@ class Api:
 
     def __init__(self, service: ExecutionService, run_plain: Callable[[Any, str], WireDict] | None = None) -> None:
         self.service = service
+        self.callbacks = CallbackService(service)
         self.run_plain = run_plain
 
     async def invoke(self, request: Request) -> Response:
@@ -290,6 +292,22 @@ class Api:
         logs = await run_in_threadpool(self.service.logs, request.path_params["arn"])
         return JSONResponse({"Invocations": [{"RequestId": rid, "Logs": text} for rid, text in logs]})
 
+    async def callback_succeed(self, request: Request) -> Response:
+        body = await _body(request)  # the raw result, any bytes (SAM sends none when there is no result)
+        result = body.decode("utf-8", errors="replace") if body else None
+        callback = request.path_params["callback_id"]
+        return JSONResponse(await run_in_threadpool(self.callbacks.succeed, callback, result))
+
+    async def callback_fail(self, request: Request) -> Response:
+        error = await _json(request, empty={})
+        callback = request.path_params["callback_id"]
+        return JSONResponse(await run_in_threadpool(self.callbacks.fail, callback, error))
+
+    async def callback_heartbeat(self, request: Request) -> Response:
+        await _body(request)
+        callback = request.path_params["callback_id"]
+        return JSONResponse(await run_in_threadpool(self.callbacks.heartbeat, callback))
+
     async def get_function_url_config(self, request: Request) -> Response:
         spec, _ = self.service.function(request.path_params["function"])
         raise ResourceNotFoundError(f"The resource you requested does not exist: no URL for {spec.function_name}")
@@ -330,6 +348,9 @@ def create_app(service: ExecutionService, run_plain: Callable[[Any, str], WireDi
         ("GET", "/2025-12-01/durable-executions/{arn:path}/history", api.get_history),
         ("POST", "/2025-12-01/durable-executions/{arn:path}/stop", api.stop),
         ("GET", "/2025-12-01/durable-executions/{arn:path}", api.get_execution),
+        ("POST", "/2025-12-01/durable-execution-callbacks/{callback_id}/succeed", api.callback_succeed),
+        ("POST", "/2025-12-01/durable-execution-callbacks/{callback_id}/fail", api.callback_fail),
+        ("POST", "/2025-12-01/durable-execution-callbacks/{callback_id}/heartbeat", api.callback_heartbeat),
         ("GET", f"{LOCAL_PREFIX}/durable-executions/{{arn:path}}/logs", api.invocation_logs),
     ]
     routes = [Route(path, _guarded(handler), methods=[method]) for method, path, handler in table]

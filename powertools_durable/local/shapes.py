@@ -24,13 +24,16 @@ def validation_message(exc: ValidationError, prefix: str = "") -> str:
     return "; ".join(parts)
 
 
-def wire_operation(op: WireDict) -> WireDict:
-    """An operation as the API returns it: timestamps in epoch seconds (botocore's rest-json)."""
+def wire_operation(op: WireDict, *, ms: bool = False) -> WireDict:
+    """An operation as the API returns it: timestamps in epoch seconds (botocore's rest-json), or kept in
+    epoch ms (``ms``, the invocation event); the service's private ``_`` keys left out."""
     out: WireDict = {}
     for key, value in op.items():
+        if key.startswith("_"):
+            continue
         if isinstance(value, dict):
-            out[key] = wire_operation(value)
-        elif key in _OP_TIMESTAMPS and isinstance(value, int | float):
+            out[key] = wire_operation(value, ms=ms)
+        elif key in _OP_TIMESTAMPS and isinstance(value, int | float) and not ms:
             out[key] = value / 1000
         else:
             out[key] = value

@@ -104,6 +104,56 @@ def apply_context(update: WireDict, current: WireDict | None, now_ms: int) -> Wi
     return op
 
 
+def apply_callback(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
+    """A callback: START records its timeouts; the external system completes it (:func:`complete_callback`).
+
+    The service adds the ``CallbackId``; the timers live under the private ``_Timers`` key,
+    which the service strips from what it returns.
+    """
+    if update["Action"] != OperationAction.START:
+        raise InvalidUpdateError(f"action {update['Action']} is not valid for a CALLBACK operation")
+    if current is not None:
+        raise InvalidUpdateError(f"callback {update['Id']} was already started")
+    options = update.get("CallbackOptions") or {}
+    op = _base(update, current, OperationStatus.STARTED, now_ms)
+    op["CallbackDetails"] = {}
+    timeout, heartbeat = options.get("TimeoutSeconds") or 0, options.get("HeartbeatTimeoutSeconds") or 0
+    op["_Timers"] = {
+        "TimeoutAt": now_ms + timeout * 1000 if timeout else None,
+        "HeartbeatTimeout": heartbeat or None,
+        "HeartbeatAt": now_ms,
+    }
+    return op
+
+
+def complete_callback(
+    op: WireDict, now_ms: int, *, result: str | None = None, error: WireDict | None = None
+) -> WireDict:
+    """The external system answered: SUCCEEDED with ``result``, or FAILED with ``error``."""
+    if op["Status"] != OperationStatus.STARTED:
+        raise InvalidUpdateError(f"callback {op['Id']} is already {op['Status']}")
+    details = dict(op.get("CallbackDetails") or {})
+    if error is not None:
+        details["Error"] = error
+        status = OperationStatus.FAILED
+    else:
+        details["Result"] = result
+        status = OperationStatus.SUCCEEDED
+    done = _end(dict(op, Status=status, CallbackDetails=details), now_ms)
+    done.pop("_Timers", None)
+    return done
+
+
+def heartbeat(op: WireDict, now_ms: int) -> WireDict:
+    """The external system is still working: the heartbeat timeout starts again."""
+    if op["Status"] != OperationStatus.STARTED:
+        raise InvalidUpdateError(f"callback {op['Id']} is already {op['Status']}")
+    return dict(op, _Timers=dict(op.get("_Timers") or {}, HeartbeatAt=now_ms))
+
+
+CALLBACK_TIMEOUT = "Callback.Timeout"
+
+
 def apply_execution(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
     if current is None:
         raise InvalidUpdateError("the EXECUTION operation does not exist")
@@ -123,6 +173,7 @@ TRANSITIONS: dict[str, Callable[[WireDict, WireDict | None, int], WireDict]] = {
     OperationType.STEP: apply_step,
     OperationType.WAIT: apply_wait,
     OperationType.CONTEXT: apply_context,
+    OperationType.CALLBACK: apply_callback,
     OperationType.EXECUTION: apply_execution,
 }
 
@@ -148,11 +199,30 @@ def wake_time(op: WireDict) -> int | None:
     if op["Type"] == OperationType.STEP and op["Status"] == OperationStatus.PENDING:
         value = (op.get("StepDetails") or {}).get("NextAttemptTimestamp")
         return int(value) if value is not None else None
+    if op["Type"] == OperationType.CALLBACK and op["Status"] == OperationStatus.STARTED:
+        timers = op.get("_Timers") or {}
+        deadlines = [timers.get("TimeoutAt")]
+        if timers.get("HeartbeatTimeout"):
+            deadlines.append(int(timers.get("HeartbeatAt") or 0) + int(timers["HeartbeatTimeout"]) * 1000)
+        present = [int(d) for d in deadlines if d is not None]
+        return min(present) if present else None
     return None
 
 
 def fire(op: WireDict, now_ms: int) -> WireDict:
-    """The service's own transition when ``op``'s time has come: a wait succeeds, a retry is READY."""
+    """The service's own transition when ``op``'s time has come.
+
+    A wait succeeds, a retry is READY, a callback that was not answered (or not kept alive by
+    heartbeats) in time is TIMED_OUT.
+    """
     if op["Type"] == OperationType.WAIT:
         return _end(dict(op, Status=OperationStatus.SUCCEEDED), now_ms)
+    if op["Type"] == OperationType.CALLBACK:
+        timers = op.get("_Timers") or {}
+        which = "heartbeat" if timers.get("TimeoutAt") is None or timers["TimeoutAt"] > now_ms else "callback"
+        error = {"ErrorType": CALLBACK_TIMEOUT, "ErrorMessage": f"the {which} timeout of the callback expired"}
+        details = dict(op.get("CallbackDetails") or {}, Error=error)
+        done = _end(dict(op, Status=OperationStatus.TIMED_OUT, CallbackDetails=details), now_ms)
+        done.pop("_Timers", None)
+        return done
     return dict(op, Status=OperationStatus.READY)

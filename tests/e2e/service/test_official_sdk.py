@@ -2,9 +2,14 @@
 
 from __future__ import annotations
 
+import os
+import subprocess
+import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
+from botocore.exceptions import ClientError
 
 from powertools_durable.local.emulator import LocalEmulator
 
@@ -25,11 +30,21 @@ Resources:
       Timeout: 30
       DurableConfig:
         ExecutionTimeout: 3600
+  OfficialCallback:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: OfficialCallback
+      CodeUri: app/
+      Handler: app.callback_handler
+      Runtime: python3.13
+      Timeout: 30
+      DurableConfig:
+        ExecutionTimeout: 3600
 """
 
 APP = """\
 from aws_durable_execution_sdk_python import DurableContext, durable_execution
-from aws_durable_execution_sdk_python.config import Duration
+from aws_durable_execution_sdk_python.config import CallbackConfig, Duration
 
 
 def inside(child: DurableContext) -> str:
@@ -42,6 +57,16 @@ def handler(event: dict, context: DurableContext) -> dict:
     context.wait(Duration.from_seconds(2), name="pause")
     nested = context.run_in_child_context(inside, name="child")
     return {"first": first, "nested": nested, "input": event}
+
+
+@durable_execution
+def callback_handler(event: dict, context: DurableContext) -> str:
+    config = CallbackConfig(
+        timeout=Duration.from_seconds(event.get("timeout", 0)),
+        heartbeat_timeout=Duration.from_seconds(event.get("heartbeat", 0)),
+    )
+    callback = context.create_callback(name="approval", config=config)
+    return callback.result()
 """
 
 
@@ -75,3 +100,93 @@ def test_official_sdk_step_wait_child_context(official_emulator: LocalEmulator) 
     child_step = next(e for e in run.events("StepSucceeded") if e.get("Name") == "child-step")
     assert child_step["ParentId"] == context_started["Id"]
     assert context_started["Name"] == "child"
+
+
+def _callback_id(emulator: LocalEmulator, arn: str) -> str:
+    deadline = time.monotonic() + 20
+    while True:
+        kinds = [e["EventType"] for e in emulator.history(arn)]
+        if "CallbackStarted" in kinds and "InvocationCompleted" in kinds:
+            return str(emulator.history(arn)[kinds.index("CallbackStarted")]["CallbackStartedDetails"]["CallbackId"])
+        assert time.monotonic() < deadline, emulator.history(arn)
+        time.sleep(0.02)
+
+
+def test_callback_answered_by_the_outside_world(official_emulator: LocalEmulator) -> None:
+    lambda_client = official_emulator.client()
+    arn = official_emulator.invoke("OfficialCallback", {})
+    callback = _callback_id(official_emulator, arn)
+    lambda_client.send_durable_execution_callback_heartbeat(CallbackId=callback)
+    lambda_client.send_durable_execution_callback_success(CallbackId=callback, Result=b'"approved"')
+    run = official_emulator.wait(arn, 30)
+    assert run.status == "SUCCEEDED", (run.error, run.logs)
+    assert run.result == '"approved"'  # the official SDK hands a callback's result over as the raw string
+    assert [e["EventType"] for e in run.history] == [
+        "ExecutionStarted",
+        "CallbackStarted",
+        "InvocationCompleted",
+        "CallbackSucceeded",
+        "InvocationCompleted",
+        "ExecutionSucceeded",
+    ]
+    succeeded = run.history[3]
+    assert succeeded["Name"] == "approval"
+    assert succeeded["SubType"] == "Callback"
+    assert succeeded["CallbackSucceededDetails"]["Result"]["Payload"] == '"approved"'
+    with pytest.raises(ClientError) as exc:  # answered already
+        lambda_client.send_durable_execution_callback_success(CallbackId=callback, Result=b"1")
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+def test_callback_failure_fails_the_execution(official_emulator: LocalEmulator) -> None:
+    lambda_client = official_emulator.client()
+    arn = official_emulator.invoke("OfficialCallback", {})
+    callback = _callback_id(official_emulator, arn)
+    lambda_client.send_durable_execution_callback_failure(
+        CallbackId=callback, Error={"ErrorType": "Rejected", "ErrorMessage": "no budget"}
+    )
+    run = official_emulator.wait(arn, 30)
+    assert run.status == "FAILED"
+    failed = run.events("CallbackFailed")[0]["CallbackFailedDetails"]["Error"]["Payload"]
+    assert failed == {"ErrorType": "Rejected", "ErrorMessage": "no budget"}
+
+
+def test_unanswered_callback_times_out(official_emulator: LocalEmulator) -> None:
+    run = official_emulator.run("OfficialCallback", {"timeout": 2}, timeout=30)  # 2 s at time x20
+    assert run.status == "FAILED"
+    kinds = [e["EventType"] for e in run.history]
+    assert kinds[:4] == ["ExecutionStarted", "CallbackStarted", "InvocationCompleted", "CallbackTimedOut"]
+    assert run.events("CallbackStarted")[0]["CallbackStartedDetails"]["Timeout"] == 2
+    with pytest.raises(ClientError) as exc:
+        official_emulator.client().send_durable_execution_callback_success(
+            CallbackId=run.events("CallbackStarted")[0]["CallbackStartedDetails"]["CallbackId"], Result=b"1"
+        )
+    assert exc.value.response["Error"]["Code"] == "CallbackTimeoutException"
+
+
+def test_unknown_callback_id_is_refused(official_emulator: LocalEmulator) -> None:
+    with pytest.raises(ClientError) as exc:
+        official_emulator.client().send_durable_execution_callback_success(CallbackId="not-a-callback", Result=b"1")
+    assert exc.value.response["Error"]["Code"] == "InvalidParameterValueException"
+
+
+SAM = Path(__file__).resolve().parents[3] / ".venv-sam" / "bin" / "sam"
+
+
+@pytest.mark.skipif(not SAM.exists(), reason="SAM CLI is not installed in .venv-sam (scripts/sam-check.sh)")
+def test_sam_local_callback_succeed(official_emulator: LocalEmulator) -> None:
+    arn = official_emulator.invoke("OfficialCallback", {})
+    callback = _callback_id(official_emulator, arn)
+    env = {k: v for k, v in os.environ.items() if not k.startswith("AWS_")}
+    env.update(
+        AWS_ACCESS_KEY_ID="local",
+        AWS_SECRET_ACCESS_KEY="local",
+        SAM_CLI_TELEMETRY="0",
+        DURABLE_EXECUTIONS_EXTERNAL_EMULATOR_PORT=str(official_emulator.port),
+    )
+    command = [str(SAM), "local", "callback", "succeed", callback, "-r", "ok-from-sam"]
+    answered = subprocess.run(command, capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert answered.returncode == 0, answered.stdout + answered.stderr
+    run = official_emulator.wait(arn, 30)
+    assert run.status == "SUCCEEDED"
+    assert run.result == "ok-from-sam"

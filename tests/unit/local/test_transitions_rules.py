@@ -4,7 +4,14 @@ from __future__ import annotations
 
 import pytest
 
-from powertools_durable.local.transitions import InvalidUpdateError, apply_update, fire, wake_time
+from powertools_durable.local.transitions import (
+    InvalidUpdateError,
+    apply_update,
+    complete_callback,
+    fire,
+    heartbeat,
+    wake_time,
+)
 
 NOW = 1_000_000
 
@@ -49,6 +56,31 @@ def test_updates_of_another_type_or_unknown_type_are_refused() -> None:
     with pytest.raises(InvalidUpdateError, match="is a STEP, not a WAIT"):
         apply_update({"Id": "x", "Type": "WAIT", "Action": "START"}, step, NOW)
     with pytest.raises(InvalidUpdateError, match="not supported"):
-        apply_update({"Id": "y", "Type": "CALLBACK", "Action": "START"}, None, NOW)
+        apply_update({"Id": "y", "Type": "CHAINED_INVOKE", "Action": "START"}, None, NOW)
     with pytest.raises(InvalidUpdateError, match="WaitSeconds"):
         apply_update({"Id": "z", "Type": "WAIT", "Action": "START", "WaitOptions": {"WaitSeconds": 0}}, None, NOW)
+
+
+def test_callback_times_out_on_its_timeout_or_missed_heartbeat() -> None:
+    options = {"TimeoutSeconds": 60, "HeartbeatTimeoutSeconds": 10}
+    start = {"Id": "cb", "Type": "CALLBACK", "SubType": "Callback", "Action": "START", "CallbackOptions": options}
+    op = apply_update(start, None, NOW)
+    assert op["Status"] == "STARTED"
+    assert wake_time(op) == NOW + 10_000  # the heartbeat deadline comes first
+    kept_alive = heartbeat(op, NOW + 9_000)
+    assert wake_time(kept_alive) == NOW + 19_000
+    timed_out = fire(kept_alive, NOW + 19_000)
+    assert timed_out["Status"] == "TIMED_OUT"
+    assert "heartbeat" in timed_out["CallbackDetails"]["Error"]["ErrorMessage"]
+    assert "_Timers" not in timed_out
+    assert wake_time(timed_out) is None
+
+
+def test_callback_answered_once() -> None:
+    op = apply_update({"Id": "cb", "Type": "CALLBACK", "Action": "START"}, None, NOW)
+    assert wake_time(op) is None  # no timeouts asked for
+    done = complete_callback(op, NOW + 1, result='"yes"')
+    assert done["Status"] == "SUCCEEDED"
+    assert done["CallbackDetails"] == {"Result": '"yes"'}
+    with pytest.raises(InvalidUpdateError, match="already SUCCEEDED"):
+        complete_callback(done, NOW + 2, error={"ErrorType": "E"})
