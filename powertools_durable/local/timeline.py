@@ -85,8 +85,11 @@ def describe(event: WireDict) -> str:
         took = _seconds(details["EndTimestamp"]) - _seconds(details["StartTimestamp"])
         error = f" {_error(details['Error'])}" if details.get("Error") else ""
         return f"request {str(details.get('RequestId', ''))[:8]} ({took:.3f}s){error}"
-    if kind.startswith("Execution") and details.get("Error"):
-        return _error(details["Error"])
+    if kind == "CallbackStarted":
+        timeout = f" (timeout {details['Timeout']}s)" if details.get("Timeout") else ""
+        return f"{label}{timeout}"
+    if details.get("Error"):  # ExecutionFailed, ContextFailed, CallbackFailed, CallbackTimedOut, ...
+        return f"{label} {_error(details['Error'])}".strip()
     return label
 
 

@@ -43,3 +43,14 @@ def test_timeline_lines_are_relative_and_logs_follow_their_invocation() -> None:
     assert "Runtime.ExitError" in lines[1]
     assert lines[2].endswith("| hello")
     assert lines[3].endswith("| world")
+
+
+def test_errors_of_any_event_are_shown() -> None:
+    event = {
+        "EventId": 4,
+        "EventType": "CallbackTimedOut",
+        "Name": "approval",
+        "EventTimestamp": 1.0,
+        "CallbackTimedOutDetails": {"Error": {"Payload": {"ErrorType": "Callback.Timeout", "ErrorMessage": "late"}}},
+    }
+    assert "approval Callback.Timeout: late" in format_timeline([event])
