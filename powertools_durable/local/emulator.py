@@ -240,5 +240,4 @@ class LocalEmulator:
         )
 
     def _run_plain(self, spec: Any, payload: str) -> WireDict:
-        outcome = self.invoker.invoke(spec, json.loads(payload), timeout_scale=1 / self.clock.wall_seconds(1))
-        return {"output": outcome.output, "error": outcome.error, "logs": outcome.logs}
+        return self.scheduler.run_plain(spec, payload)

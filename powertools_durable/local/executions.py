@@ -62,6 +62,8 @@ class ExecutionService:
         self.on_started: Callable[[ExecutionRecord], None] = lambda record: None
         self.on_ended: Callable[[ExecutionRecord], None] = lambda record: None
         self.on_runnable: Callable[[str], None] = lambda arn: None
+        self.on_chained_start: Callable[[str, WireDict], WireDict] = lambda arn, update: {}
+        self.on_child_ended: Callable[[ExecutionRecord], None] = lambda record: None
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -130,11 +132,15 @@ class ExecutionService:
         for listener in self._listeners.pop(record.arn, []):
             listener(record)
         self.on_ended(record)
+        if record.parent_arn is not None:
+            self.on_child_ended(record)
 
     # -- Invoke --------------------------------------------------------------------------
 
-    def start(self, function: str, payload: str, *, name: str | None = None) -> tuple[ExecutionRecord, bool]:
-        """Start an execution (idempotent on ``name``); return it and whether it is new."""
+    def start(
+        self, function: str, payload: str, *, name: str | None = None, parent: tuple[str, str] | None = None
+    ) -> tuple[ExecutionRecord, bool]:
+        """Start an execution (idempotent on ``name``; ``parent``: the chained invoke it runs for)."""
         spec, qualifier = self.function(function)
         if spec.durable is None:
             raise InvalidParameterValueError(f"function {spec.function_name} has no DurableConfig")
@@ -157,6 +163,8 @@ class ExecutionService:
             execution_timeout=timeout,
             invoke_at_ms=now,
             retention_days=spec.durable.retention_period_in_days,
+            parent_arn=parent[0] if parent else None,
+            parent_operation=parent[1] if parent else None,
         )
         operation: WireDict = {
             "Id": exec_id,
@@ -197,6 +205,8 @@ class ExecutionService:
                     raise InvalidParameterValueError(f"Updates[{index}]: {exc}") from exc
                 if update["Type"] == OperationType.CALLBACK:
                     after["CallbackDetails"] = {"CallbackId": arns.callback_id(arn, update["Id"])}
+                elif update["Type"] == OperationType.CHAINED_INVOKE:
+                    after["_Chained"] = self.on_chained_start(arn, update)
                 operations[update["Id"]] = changed[update["Id"]] = after
                 event = history.update_event(update, before, after, now)
                 if event is not None:

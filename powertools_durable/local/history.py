@@ -96,6 +96,13 @@ def update_event(update: WireDict, before: WireDict | None, after: WireDict, now
             details["Timeout"] = options["TimeoutSeconds"]
         if options.get("HeartbeatTimeoutSeconds"):
             details["HeartbeatTimeout"] = options["HeartbeatTimeoutSeconds"]
+    elif event_type == "ChainedInvokeStarted":
+        chained = after.get("_Chained") or {}
+        details["FunctionName"] = chained.get("FunctionName")
+        details["Input"] = _result(update.get("Payload"))
+        details["ExecutedVersion"] = "$LATEST"
+        if chained.get("DurableExecutionArn"):
+            details["DurableExecutionArn"] = chained["DurableExecutionArn"]
     elif event_type in ("ContextSucceeded",) and update.get("Payload") is not None:
         details["Result"] = _result(update["Payload"])
     elif event_type in ("ContextFailed", "WaitCancelled") and update.get("Error") is not None:
@@ -116,6 +123,17 @@ def callback_ended(op: WireDict, now_ms: int) -> WireDict:
     if op["Status"] == "SUCCEEDED":
         return _operation_event("CallbackSucceeded", op, now_ms, {"Result": _result(details.get("Result"))})
     kind = "CallbackFailed" if op["Status"] == "FAILED" else "CallbackTimedOut"
+    return _operation_event(kind, op, now_ms, {"Error": _error(details.get("Error"))})
+
+
+def chained_invoke_ended(op: WireDict, now_ms: int) -> WireDict:
+    """Written by the service when the invoked function ends (``op`` as it is now)."""
+    details = op.get("ChainedInvokeDetails") or {}
+    if op["Status"] == "SUCCEEDED":
+        return _operation_event("ChainedInvokeSucceeded", op, now_ms, {"Result": _result(details.get("Result"))})
+    kind = {"FAILED": "ChainedInvokeFailed", "TIMED_OUT": "ChainedInvokeTimedOut"}.get(
+        op["Status"], "ChainedInvokeStopped"
+    )
     return _operation_event(kind, op, now_ms, {"Error": _error(details.get("Error"))})
 
 

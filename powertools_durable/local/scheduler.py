@@ -18,14 +18,17 @@ process left RUNNING on the same store.
 
 from __future__ import annotations
 
+import json
 import logging
 import threading
 import uuid
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any
 
 from powertools_durable.local import history
+from powertools_durable.local.chained import ChainedInvokes
 from powertools_durable.local.clock import Timer
 from powertools_durable.local.executions import RUNNING, ExecutionService
 from powertools_durable.local.invoker import Invoker, OutcomeLike
@@ -78,6 +81,7 @@ class Scheduler:
         service.on_started = self.launch
         service.on_ended = self._forget
         service.on_runnable = self.submit
+        self.chained = ChainedInvokes(service, self.run_task, self.run_plain)
 
     # -- timers ---------------------------------------------------------------------------
 
@@ -118,6 +122,30 @@ class Scheduler:
             self._pool.submit(self._work, arn)
         except RuntimeError:  # the pool is shut down
             self.clock.work_finished()
+
+    def run_task(self, task: Callable[[], None]) -> None:
+        """Run ``task`` on the pool (counted as work in flight, so a skipping clock waits for it)."""
+        if self._closed:
+            return
+        self.clock.work_started()
+
+        def run() -> None:
+            try:
+                task()
+            except Exception:
+                logger.exception("an emulator task failed")
+            finally:
+                self.clock.work_finished()
+
+        try:
+            self._pool.submit(run)
+        except RuntimeError:
+            self.clock.work_finished()
+
+    def run_plain(self, spec: Any, payload: str) -> WireDict:
+        """One invocation of a plain (non-durable) function: its output or its error."""
+        outcome = self.invoker.invoke(spec, json.loads(payload), timeout_scale=1 / self.clock.wall_seconds(1))
+        return {"output": outcome.output, "error": outcome.error, "logs": outcome.logs}
 
     def _work(self, arn: str) -> None:
         try:

@@ -78,6 +78,8 @@ class ExecutionRecord:
     invoke_at_ms: int | None = None  # wants an invocation once modelled time reaches this
     failures: int = 0  # consecutive failed invocations
     retention_days: int = 14
+    parent_arn: str | None = None  # a chained invoke's child: the execution that invoked it
+    parent_operation: str | None = None
 
     @property
     def timeout_at_ms(self) -> int:

@@ -154,6 +154,27 @@ def heartbeat(op: WireDict, now_ms: int) -> WireDict:
 CALLBACK_TIMEOUT = "Callback.Timeout"
 
 
+def apply_chained_invoke(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
+    """A chained invoke: START only; the service completes it when the invoked function ends."""
+    if update["Action"] != OperationAction.START:
+        raise InvalidUpdateError(f"action {update['Action']} is not valid for a CHAINED_INVOKE operation")
+    if current is not None:
+        raise InvalidUpdateError(f"chained invoke {update['Id']} was already started")
+    if not (update.get("ChainedInvokeOptions") or {}).get("FunctionName"):
+        raise InvalidUpdateError("ChainedInvokeOptions.FunctionName is required to START a CHAINED_INVOKE")
+    op = _base(update, current, OperationStatus.STARTED, now_ms)
+    op["ChainedInvokeDetails"] = {}
+    return op
+
+
+def complete_chained_invoke(
+    op: WireDict, now_ms: int, status: str, *, result: str | None = None, error: WireDict | None = None
+) -> WireDict:
+    """The invoked function ended with ``status`` (SUCCEEDED, FAILED, TIMED_OUT, STOPPED)."""
+    details: WireDict = {"Result": result} if status == OperationStatus.SUCCEEDED else {"Error": error or {}}
+    return _end(dict(op, Status=status, ChainedInvokeDetails=details), now_ms)
+
+
 def apply_execution(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
     if current is None:
         raise InvalidUpdateError("the EXECUTION operation does not exist")
@@ -174,6 +195,7 @@ TRANSITIONS: dict[str, Callable[[WireDict, WireDict | None, int], WireDict]] = {
     OperationType.WAIT: apply_wait,
     OperationType.CONTEXT: apply_context,
     OperationType.CALLBACK: apply_callback,
+    OperationType.CHAINED_INVOKE: apply_chained_invoke,
     OperationType.EXECUTION: apply_execution,
 }
 

@@ -30,6 +30,31 @@ Resources:
       Timeout: 30
       DurableConfig:
         ExecutionTimeout: 3600
+  Caller:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: Caller
+      CodeUri: app/
+      Handler: app.caller
+      Runtime: python3.13
+      DurableConfig:
+        ExecutionTimeout: 3600
+  DurableTarget:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: DurableTarget
+      CodeUri: app/
+      Handler: app.durable_target
+      Runtime: python3.13
+      DurableConfig:
+        ExecutionTimeout: 3600
+  PlainTarget:
+    Type: AWS::Serverless::Function
+    Properties:
+      FunctionName: PlainTarget
+      CodeUri: app/
+      Handler: app.plain_target
+      Runtime: python3.13
   OfficialCallback:
     Type: AWS::Serverless::Function
     Properties:
@@ -57,6 +82,23 @@ def handler(event: dict, context: DurableContext) -> dict:
     context.wait(Duration.from_seconds(2), name="pause")
     nested = context.run_in_child_context(inside, name="child")
     return {"first": first, "nested": nested, "input": event}
+
+
+@durable_execution
+def caller(event: dict, context: DurableContext) -> dict:
+    return {"answer": context.invoke(event["target"], event["payload"], name="call")}
+
+
+@durable_execution
+def durable_target(event: dict, context: DurableContext) -> dict:
+    if event.get("fail"):
+        raise ValueError("the target failed")
+    context.wait(Duration.from_seconds(1), name="think")
+    return {"echo": event}
+
+
+def plain_target(event: dict, context: object) -> dict:
+    return {"plain": event}
 
 
 @durable_execution
@@ -190,3 +232,45 @@ def test_sam_local_callback_succeed(official_emulator: LocalEmulator) -> None:
     run = official_emulator.wait(arn, 30)
     assert run.status == "SUCCEEDED"
     assert run.result == "ok-from-sam"
+
+
+def test_chained_invoke_of_a_durable_function(official_emulator: LocalEmulator) -> None:
+    run = official_emulator.run("Caller", {"target": "DurableTarget", "payload": {"n": 1}}, timeout=60)
+    assert run.status == "SUCCEEDED", (run.error, run.logs)
+    assert run.result == {"answer": {"echo": {"n": 1}}}
+    assert [e["EventType"] for e in run.history] == [
+        "ExecutionStarted",
+        "ChainedInvokeStarted",
+        "InvocationCompleted",
+        "ChainedInvokeSucceeded",
+        "InvocationCompleted",
+        "ExecutionSucceeded",
+    ]
+    started = run.history[1]["ChainedInvokeStartedDetails"]
+    assert started["FunctionName"] == "DurableTarget"
+    assert started["Input"]["Payload"] == '{"n": 1}'
+    assert started["ExecutedVersion"] == "$LATEST"
+    child = official_emulator.result(started["DurableExecutionArn"])
+    assert child.status == "SUCCEEDED"
+    assert [e["EventType"] for e in child.history][1:4] == ["WaitStarted", "InvocationCompleted", "WaitSucceeded"]
+    assert (
+        run.history[3]["ChainedInvokeSucceededDetails"]["Result"]["Payload"]
+        == child.history[-1]["ExecutionSucceededDetails"]["Result"]["Payload"]
+    )
+
+
+def test_chained_invoke_of_a_failing_function_and_of_a_plain_one(official_emulator: LocalEmulator) -> None:
+    failed = official_emulator.run("Caller", {"target": "DurableTarget", "payload": {"fail": True}}, timeout=60)
+    assert failed.status == "FAILED"
+    error = failed.events("ChainedInvokeFailed")[0]["ChainedInvokeFailedDetails"]["Error"]["Payload"]
+    assert error["ErrorMessage"] == "the target failed"
+    plain = official_emulator.run("Caller", {"target": "PlainTarget", "payload": [1, 2]}, timeout=60)
+    assert plain.status == "SUCCEEDED", plain.error
+    assert plain.result == {"answer": {"plain": [1, 2]}}
+    assert "DurableExecutionArn" not in plain.events("ChainedInvokeStarted")[0]["ChainedInvokeStartedDetails"]
+    missing = official_emulator.run("Caller", {"target": "NoSuchFunction", "payload": 1}, timeout=60)
+    assert missing.status == "FAILED"
+    assert (
+        missing.events("ChainedInvokeFailed")[0]["ChainedInvokeFailedDetails"]["Error"]["Payload"]["ErrorType"]
+        == "ResourceNotFoundException"
+    )

@@ -56,7 +56,7 @@ def test_updates_of_another_type_or_unknown_type_are_refused() -> None:
     with pytest.raises(InvalidUpdateError, match="is a STEP, not a WAIT"):
         apply_update({"Id": "x", "Type": "WAIT", "Action": "START"}, step, NOW)
     with pytest.raises(InvalidUpdateError, match="not supported"):
-        apply_update({"Id": "y", "Type": "CHAINED_INVOKE", "Action": "START"}, None, NOW)
+        apply_update({"Id": "y", "Type": "TELEPORT", "Action": "START"}, None, NOW)
     with pytest.raises(InvalidUpdateError, match="WaitSeconds"):
         apply_update({"Id": "z", "Type": "WAIT", "Action": "START", "WaitOptions": {"WaitSeconds": 0}}, None, NOW)
 
