@@ -24,10 +24,18 @@ _EXPORTS: dict[str, str] = {
     "DurableContext": "powertools_durable.context",
     "ExecutionContext": "powertools_durable.context",
     "durable_step": "powertools_durable.context",
+    "durable_with_child_context": "powertools_durable.operations.child",
+    "durable_wait_for_callback": "powertools_durable.operations.wait_for_callback",
+    "WaitForCallbackContext": "powertools_durable.operations.wait_for_callback",
+    "Callback": "powertools_durable.operations.callback",
     "StepContext": "powertools_durable.types",
     # configuration
     "Duration": "powertools_durable.config",
     "StepConfig": "powertools_durable.config",
+    "ChildConfig": "powertools_durable.config",
+    "CallbackConfig": "powertools_durable.config",
+    "WaitForCallbackConfig": "powertools_durable.config",
+    "InvokeConfig": "powertools_durable.config",
     "StepSemantics": "powertools_durable.config",
     "JitterStrategy": "powertools_durable.config",
     "RetryDecision": "powertools_durable.retries",
@@ -64,11 +72,14 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "Callback",
+    "CallbackConfig",
     "CallbackError",
     "CallbackExternalError",
     "CallbackSubmitterError",
     "CallbackTimeoutError",
     "CheckpointError",
+    "ChildConfig",
     "ChildContextError",
     "DurableContext",
     "DurableContextNotFoundError",
@@ -80,6 +91,7 @@ __all__ = [
     "ExtendedTypeSerDes",
     "InvalidEnvelopeError",
     "InvocationError",
+    "InvokeConfig",
     "InvokeError",
     "JitterStrategy",
     "JsonSerDes",
@@ -98,12 +110,16 @@ __all__ = [
     "StepSemantics",
     "SuspendExecution",
     "ValidationError",
+    "WaitForCallbackConfig",
+    "WaitForCallbackContext",
     "WaitForConditionError",
     "__version__",
     "create_retry_strategy",
     "durable_execution",
     "durable_handler",
     "durable_step",
+    "durable_wait_for_callback",
+    "durable_with_child_context",
     "get_durable_context",
 ]
 
@@ -122,7 +138,16 @@ def __dir__() -> list[str]:
 
 
 if TYPE_CHECKING:
-    from powertools_durable.config import Duration, JitterStrategy, StepConfig, StepSemantics
+    from powertools_durable.config import (
+        CallbackConfig,
+        ChildConfig,
+        Duration,
+        InvokeConfig,
+        JitterStrategy,
+        StepConfig,
+        StepSemantics,
+        WaitForCallbackConfig,
+    )
     from powertools_durable.context import DurableContext, ExecutionContext, durable_step
     from powertools_durable.exceptions import (
         CallbackError,
@@ -148,6 +173,9 @@ if TYPE_CHECKING:
     )
     from powertools_durable.execution import get_durable_context
     from powertools_durable.handler import durable_execution, durable_handler
+    from powertools_durable.operations.callback import Callback
+    from powertools_durable.operations.child import durable_with_child_context
+    from powertools_durable.operations.wait_for_callback import WaitForCallbackContext, durable_wait_for_callback
     from powertools_durable.retries import RetryDecision, RetryPresets, RetryStrategyConfig, create_retry_strategy
     from powertools_durable.serdes import ExtendedTypeSerDes, JsonSerDes, PassThroughSerDes, SerDes, SerDesContext
     from powertools_durable.types import StepContext

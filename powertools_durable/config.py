@@ -6,13 +6,17 @@ import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum, StrEnum
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from powertools_durable.exceptions import ValidationError
 
 if TYPE_CHECKING:
     from powertools_durable.retries import RetryDecision
     from powertools_durable.serdes import SerDes
+
+T = TypeVar("T")
+P = TypeVar("P")
+R = TypeVar("R")
 
 
 @dataclass(frozen=True)
@@ -97,3 +101,93 @@ class StepConfig:
 
     def __post_init__(self) -> None:
         validate_sub_type(self.sub_type)
+
+
+@dataclass(frozen=True)
+class ChildConfig(Generic[T]):
+    """Configuration of one child context (``run_in_child_context``).
+
+    Parameters
+    ----------
+    serdes
+        How the child's result is written to and read from its checkpoint; ``None`` uses the
+        handler's default serdes.
+    sub_type
+        Label recorded on the CONTEXT operation (default ``"RunInChildContext"``).
+    summary_generator
+        ``result -> str``: what is checkpointed instead of a result larger than 256 KiB (default
+        ``""``); the operation is then marked ``ReplayChildren`` and a replay re-runs the child from
+        its children's checkpoints to rebuild the result.
+    """
+
+    serdes: SerDes[Any] | None = None
+    sub_type: str | None = None
+    summary_generator: Callable[[T], str] | None = None
+
+    def __post_init__(self) -> None:
+        validate_sub_type(self.sub_type)
+
+
+@dataclass(frozen=True)
+class CallbackConfig:
+    """Configuration of one callback (``create_callback``).
+
+    Parameters
+    ----------
+    timeout
+        How long the external system has to answer; zero (the default) waits forever.
+    heartbeat_timeout
+        How long the external system may stay silent between heartbeats; zero means no limit.
+    serdes
+        How the answer is read; ``None`` returns the payload string as the external system sent it.
+    sub_type
+        Label recorded on the CALLBACK operation (default ``"Callback"``).
+    """
+
+    timeout: Duration = field(default_factory=Duration)
+    heartbeat_timeout: Duration = field(default_factory=Duration)
+    serdes: SerDes[Any] | None = None
+    sub_type: str | None = field(default=None, kw_only=True)
+
+    def __post_init__(self) -> None:
+        validate_sub_type(self.sub_type)
+
+    @property
+    def timeout_seconds(self) -> int:
+        return self.timeout.to_seconds()
+
+    @property
+    def heartbeat_timeout_seconds(self) -> int:
+        return self.heartbeat_timeout.to_seconds()
+
+
+@dataclass(frozen=True)
+class WaitForCallbackConfig(CallbackConfig):
+    """Configuration of ``wait_for_callback``: the callback's, plus the retries of the submitter step.
+
+    Parameters
+    ----------
+    retry_strategy
+        ``(error, attempt) -> RetryDecision`` of the submitter step; ``None`` uses the default.
+    """
+
+    retry_strategy: Callable[[Exception, int], RetryDecision] | None = None
+
+
+@dataclass(frozen=True)
+class InvokeConfig(Generic[P, R]):
+    """Configuration of one chained invoke (``context.invoke``).
+
+    Parameters
+    ----------
+    serdes_payload
+        How the payload is written for the target function (default: plain JSON).
+    serdes_result
+        How the target function's result is read (default: plain JSON).
+    tenant_id
+        The tenant the target function is invoked for (tenant-isolated functions).
+    """
+
+    serdes_payload: SerDes[P] | None = None
+    serdes_result: SerDes[R] | None = None
+    tenant_id: str | None = None

@@ -11,11 +11,22 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
-from powertools_durable.config import Duration, StepConfig
+from powertools_durable.config import (
+    CallbackConfig,
+    ChildConfig,
+    Duration,
+    InvokeConfig,
+    StepConfig,
+    WaitForCallbackConfig,
+)
 from powertools_durable.exceptions import NonDeterministicExecutionError
 from powertools_durable.hooks import NO_HOOKS, DurableHooks
+from powertools_durable.operations.callback import Callback, create_callback
+from powertools_durable.operations.child import run_child
+from powertools_durable.operations.invoke import run_invoke
 from powertools_durable.operations.step import run_step
 from powertools_durable.operations.wait import run_wait
+from powertools_durable.operations.wait_for_callback import WaitForCallbackContext, run_wait_for_callback
 from powertools_durable.replay.identity import check_identity, operation_id
 from powertools_durable.replay.state import ExecutionState
 from powertools_durable.serdes import SerDes
@@ -24,6 +35,8 @@ from powertools_durable.types import LambdaContext, StepContext
 
 T = TypeVar("T")
 P = ParamSpec("P")
+P_ = TypeVar("P_")
+R_ = TypeVar("R_")
 
 _default_logger = logging.getLogger("powertools_durable.workflow")
 
@@ -84,7 +97,7 @@ class DurableContext:
         self._lambda_context = lambda_context
         self._parent_id = parent_id
         self._position = 0
-        self._unvisited = set(state.replayable)
+        self._unvisited = set(state.replayable_under(parent_id))
         self.logger: Any = logger if logger is not None else _default_logger
         self.default_serdes = serdes
         self.hooks = hooks
@@ -102,9 +115,30 @@ class DurableContext:
     def operations(self) -> Mapping[str, WireDict]:
         return self._state.operations
 
+    @property
+    def parent_id(self) -> str | None:
+        """The id of the CONTEXT operation this context runs in (``None`` at the top level)."""
+        return self._parent_id
+
     def is_replaying(self) -> bool:
-        """True while the code is re-running operations an earlier invocation already checkpointed."""
+        """True while this context re-runs operations an earlier invocation already checkpointed.
+
+        Each child context answers for its own operations: a child that is new in this invocation
+        is not replaying even while its parent is, and a finished child's operations, never
+        visited again, do not keep its parent replaying.
+        """
         return bool(self._unvisited)
+
+    def child_context(self, operation_id: str) -> DurableContext:
+        """A context whose operations are namespaced under (and parented to) ``operation_id``."""
+        return DurableContext(
+            self._state,
+            self._lambda_context,
+            logger=self.logger,
+            parent_id=operation_id,
+            serdes=self.default_serdes,
+            hooks=self.hooks,
+        )
 
     def begin_operation(self, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
         """Allocate the next id, check the checkpoint at it, and mark it visited."""
@@ -138,6 +172,94 @@ class DurableContext:
     def wait(self, duration: Duration, name: str | None = None) -> None:
         """Suspend the execution for ``duration`` (at least 1 second) without compute."""
         run_wait(self, duration, name)
+
+    def run_in_child_context(
+        self, func: Callable[[DurableContext], T], name: str | None = None, config: ChildConfig[Any] | None = None
+    ) -> T:
+        """Run ``func`` with a child context and return its result, checkpointed as one CONTEXT operation.
+
+        Parameters
+        ----------
+        func
+            Called with the child :class:`DurableContext`; its operations are grouped under the child.
+        name
+            Shown in the history; defaults to the ``durable_with_child_context`` function's name.
+        config
+            Serdes, subtype and large-result summary of this child.
+
+        Raises
+        ------
+        ChildContextError
+            When ``func`` raised: the child is checkpointed FAILED, and a replay raises the same error.
+        """
+        return run_child(self, func, name, config)
+
+    def create_callback(self, name: str | None = None, config: CallbackConfig | None = None) -> Callback[Any]:
+        """Create a callback an external system answers; ``result()`` on it suspends until it does.
+
+        Parameters
+        ----------
+        name
+            Shown in the history.
+        config
+            Timeout, heartbeat timeout and serdes of the answer.
+
+        Returns
+        -------
+        Callback
+            Its ``callback_id`` goes to the external system, which answers with
+            SendDurableExecutionCallbackSuccess / Failure / Heartbeat.
+        """
+        return create_callback(self, name, config)
+
+    def wait_for_callback(
+        self,
+        submitter: Callable[[str, WaitForCallbackContext], Any],
+        name: str | None = None,
+        config: WaitForCallbackConfig | None = None,
+    ) -> Any:
+        """Create a callback, hand its id to ``submitter`` (a retried step) and wait for the answer.
+
+        Parameters
+        ----------
+        submitter
+            ``submitter(callback_id, WaitForCallbackContext)``: sends the id to the external system.
+        name
+            Shown in the history; defaults to the ``durable_wait_for_callback`` function's name.
+        config
+            The callback's timeouts and serdes, and the submitter's retry strategy.
+
+        Raises
+        ------
+        CallbackExternalError, CallbackTimeoutError
+            When the external system answered with a failure, or did not answer in time.
+        CallbackSubmitterError
+            When the submitter failed for good.
+        """
+        return run_wait_for_callback(self, submitter, name, config)
+
+    def invoke(
+        self, function_name: str, payload: P_, name: str | None = None, config: InvokeConfig[P_, R_] | None = None
+    ) -> R_:
+        """Invoke another Lambda function (durable or not) and return its result; suspends until it finishes.
+
+        Parameters
+        ----------
+        function_name
+            Name or ARN of the function to invoke.
+        payload
+            Its input, serialized with ``config.serdes_payload`` (default plain JSON).
+        name
+            Shown in the history.
+        config
+            Payload and result serdes, tenant id.
+
+        Raises
+        ------
+        InvokeError
+            When the target function failed, timed out or was stopped.
+        """
+        return run_invoke(self, function_name, payload, name, config)
 
 
 def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, Callable[[StepContext], T]]:

@@ -11,10 +11,10 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Callable
-from contextvars import ContextVar
 from typing import Any
 
 from powertools_durable.context import DurableContext
+from powertools_durable.current import current_context
 from powertools_durable.exceptions import (
     DurableContextNotFoundError,
     ExecutionError,
@@ -40,18 +40,18 @@ logger = logging.getLogger(__name__)
 
 UserHandler = Callable[[Any, DurableContext], Any]
 
-_current: ContextVar[DurableContext | None] = ContextVar("powertools_durable_context", default=None)
-
 
 def get_durable_context() -> DurableContext:
     """The :class:`DurableContext` of the running invocation, from anywhere in its call stack.
+
+    Inside ``run_in_child_context`` (and ``wait_for_callback``) this is the child context.
 
     Raises
     ------
     DurableContextNotFoundError
         When called outside a durable handler.
     """
-    ctx = _current.get()
+    ctx = current_context.get()
     if ctx is None:
         raise DurableContextNotFoundError(
             "get_durable_context() was called outside a durable handler: "
@@ -81,7 +81,7 @@ def run_invocation(
     state.page_in(envelope.next_marker)
     state.seal_replay()
     ctx = DurableContext(state, lambda_context, logger=context_logger, serdes=serdes, hooks=hooks)
-    token = _current.set(ctx)
+    token = current_context.set(ctx)
     try:
         with hooks.invocation(ctx):
             user_input = _read_input(state)
@@ -101,7 +101,7 @@ def run_invocation(
         logger.debug("durable execution %s failed", state.durable_execution_arn, exc_info=True)
         return _failed(state, state.fatal_error or exc)
     finally:
-        _current.reset(token)
+        current_context.reset(token)
     state.raise_if_failed()
     if state.fatal_error is not None:  # user code caught it; the execution still must not diverge
         return _failed(state, state.fatal_error)

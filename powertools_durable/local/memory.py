@@ -15,8 +15,44 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from powertools_durable.exceptions import CheckpointError, GetExecutionStateError
-from powertools_durable.local.transitions import InvalidUpdateError, apply_update, fire, wake_time
-from powertools_durable.service.wire import OperationStatus, OperationType, WireDict
+from powertools_durable.local import arns
+from powertools_durable.local.transitions import (
+    TRANSITIONS,
+    InvalidUpdateError,
+    apply_update,
+    complete_callback,
+    fire,
+    heartbeat,
+    wake_time,
+)
+from powertools_durable.service.wire import OperationAction, OperationStatus, OperationType, WireDict
+
+
+def _start_chained_invoke(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
+    """Minimal CHAINED_INVOKE rule for this fake while :mod:`transitions` has none: START only."""
+    if update["Action"] != OperationAction.START or current is not None:
+        raise InvalidUpdateError(f"action {update['Action']} is not valid for CHAINED_INVOKE {update['Id']}")
+    op: WireDict = {"Id": update["Id"], "Type": update["Type"], "StartTimestamp": now_ms}
+    op.update({k: update[k] for k in ("ParentId", "Name", "SubType") if update.get(k) is not None})
+    return dict(op, Status=OperationStatus.STARTED.value, ChainedInvokeDetails={})
+
+
+def _apply(update: WireDict, current: WireDict | None, now_ms: int, execution_arn: str) -> WireDict:
+    """The shared transitions, plus what the service adds around them (the CallbackId, ReplayChildren)."""
+    if update.get("Type") == OperationType.CHAINED_INVOKE and OperationType.CHAINED_INVOKE not in TRANSITIONS:
+        return _start_chained_invoke(update, current, now_ms)
+    op = apply_update(update, current, now_ms)
+    if update["Type"] == OperationType.CALLBACK:
+        op["CallbackDetails"] = {"CallbackId": arns.callback_id(execution_arn, update["Id"])}
+    replay_children = (update.get("ContextOptions") or {}).get("ReplayChildren")
+    if update["Type"] == OperationType.CONTEXT and replay_children is not None:
+        op["ContextDetails"] = dict(op.get("ContextDetails") or {}, ReplayChildren=replay_children)
+    return op
+
+
+def _public(op: WireDict) -> WireDict:
+    """The operation as the service returns it: without its private timer bookkeeping."""
+    return {k: v for k, v in op.items() if not k.startswith("_")}
 
 
 @dataclass
@@ -64,7 +100,7 @@ class InMemoryDurableService:
 
     def envelope(self) -> WireDict:
         """The invocation input Lambda would send now (the first page of the state)."""
-        ops = list(self.operations.values())
+        ops = [_public(op) for op in self.operations.values()]
         state: WireDict = {"Operations": ops[: self.page_size]}
         if len(ops) > self.page_size:
             state["NextMarker"] = str(self.page_size)
@@ -85,7 +121,7 @@ class InMemoryDurableService:
         changed: list[str] = []
         for update in updates:
             try:
-                staged[update["Id"]] = apply_update(update, staged.get(update["Id"]), self.now_ms)
+                staged[update["Id"]] = _apply(update, staged.get(update["Id"]), self.now_ms, self.durable_execution_arn)
             except InvalidUpdateError as exc:
                 raise CheckpointError(
                     f"CheckpointDurableExecution failed: InvalidParameterValueException: {exc}"
@@ -95,7 +131,7 @@ class InMemoryDurableService:
         self.calls.append(CheckpointCall(self.invocation, [dict(u) for u in updates]))
         return {
             "CheckpointToken": self.new_token(),
-            "NewExecutionState": {"Operations": [staged[i] for i in dict.fromkeys(changed)]},
+            "NewExecutionState": {"Operations": [_public(staged[i]) for i in dict.fromkeys(changed)]},
         }
 
     def get_execution_state(
@@ -103,7 +139,7 @@ class InMemoryDurableService:
     ) -> WireDict:
         if checkpoint_token != self._token:
             raise GetExecutionStateError(f"stale checkpoint token {checkpoint_token}")
-        ops = list(self.operations.values())
+        ops = [_public(op) for op in self.operations.values()]
         start = int(marker)
         page: WireDict = {"Operations": ops[start : start + self.page_size]}
         if start + self.page_size < len(ops):
@@ -121,6 +157,32 @@ class InMemoryDurableService:
             if due is not None and due <= self.now_ms:
                 self.operations[op_id] = fire(op, self.now_ms)
         return True
+
+    def callback_id(self, name: str) -> str:
+        """The CallbackId of the callback named ``name`` (what the external system is handed)."""
+        for op in self.operations.values():
+            if op["Type"] == OperationType.CALLBACK and op.get("Name") == name:
+                callback_id: str = op["CallbackDetails"]["CallbackId"]
+                return callback_id
+        raise KeyError(f"no callback named {name!r}")
+
+    def answer_callback(self, callback_id: str, *, result: str | None = None, error: WireDict | None = None) -> None:
+        """The external system answers (SendDurableExecutionCallbackSuccess / Failure)."""
+        op_id = arns.parse_callback_id(callback_id)[1]
+        self.operations[op_id] = complete_callback(self.operations[op_id], self.now_ms, result=result, error=error)
+
+    def heartbeat_callback(self, callback_id: str) -> None:
+        """The external system is still working (SendDurableExecutionCallbackHeartbeat)."""
+        op_id = arns.parse_callback_id(callback_id)[1]
+        self.operations[op_id] = heartbeat(self.operations[op_id], self.now_ms)
+
+    def finish_invoke(
+        self, op_id: str, status: str = "SUCCEEDED", *, result: str | None = None, error: WireDict | None = None
+    ) -> None:
+        """The function a CHAINED_INVOKE started ended with ``status`` (SUCCEEDED, FAILED, TIMED_OUT, STOPPED)."""
+        details: WireDict = {"Result": result} if status == OperationStatus.SUCCEEDED else {"Error": error or {}}
+        op = dict(self.operations[op_id], Status=status, ChainedInvokeDetails=details, EndTimestamp=self.now_ms)
+        self.operations[op_id] = op
 
     def updates_of(self, invocation: int) -> list[WireDict]:
         """Every update sent during ``invocation`` (1-based), in order."""
@@ -145,8 +207,14 @@ def run_to_completion(
     service: InMemoryDurableService | None = None,
     lambda_context: Any = None,
     max_invocations: int = 100,
+    external: Callable[[InMemoryDurableService], bool] | None = None,
 ) -> RunResult:
-    """Invoke ``handler`` (a decorated Lambda handler) until the execution ends."""
+    """Invoke ``handler`` (a decorated Lambda handler) until the execution ends.
+
+    ``external`` plays the world outside the execution (callback answers, invoked functions
+    finishing): called after each suspension, it returns True when it changed something, and
+    the execution is then invoked again without moving the clock.
+    """
     service = service or InMemoryDurableService()
     service.start(input_payload)
     outputs: list[WireDict] = []
@@ -160,6 +228,8 @@ def run_to_completion(
             result = json.loads(result_payload) if result_payload else None
             error = output.get("Error") or recorded.get("Error")
             return RunResult(output["Status"], result, error, outputs, service)
+        if external is not None and external(service):
+            continue
         if not service.advance():
             raise RuntimeError("the execution suspended with nothing scheduled to resume it")
     raise RuntimeError(f"the execution did not finish within {max_invocations} invocations")

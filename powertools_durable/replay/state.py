@@ -39,6 +39,7 @@ class ExecutionState:
         self._fatal: ExecutionError | None = None
         self.checkpoint_calls = 0
         self.replayable: frozenset[str] = frozenset()
+        self._replayable_by_parent: dict[str | None, frozenset[str]] = {}
 
     @property
     def operations(self) -> Mapping[str, WireDict]:
@@ -55,9 +56,16 @@ class ExecutionState:
 
     def seal_replay(self) -> None:
         """Remember which operations existed before this invocation ran any code."""
-        self.replayable = frozenset(
-            op_id for op_id, op in self._operations.items() if op["Type"] != OperationType.EXECUTION
-        )
+        by_parent: dict[str | None, set[str]] = {}
+        for op_id, op in self._operations.items():
+            if op["Type"] != OperationType.EXECUTION:
+                by_parent.setdefault(op.get("ParentId") or None, set()).add(op_id)
+        self._replayable_by_parent = {parent: frozenset(ids) for parent, ids in by_parent.items()}
+        self.replayable = frozenset().union(*self._replayable_by_parent.values())
+
+    def replayable_under(self, parent_id: str | None) -> frozenset[str]:
+        """The operations of one context (``None``: the top level) that existed before this invocation."""
+        return self._replayable_by_parent.get(parent_id, frozenset())
 
     def execution_operation(self) -> WireDict:
         for op in self._operations.values():

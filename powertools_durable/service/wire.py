@@ -14,6 +14,9 @@ from powertools_durable.exceptions import DurableOperationError, SerDesError
 
 # Lambda's synchronous response limit (6 MB) minus room for the envelope around the result.
 LAMBDA_RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 - 50
+# The largest child-context result checkpointed whole (as the official SDK sets it); a larger one is
+# rebuilt on replay by re-running the child (ContextOptions.ReplayChildren).
+CHECKPOINT_SIZE_LIMIT = 256 * 1024
 _STACK_FRAMES = 20
 
 WireDict = dict[str, Any]

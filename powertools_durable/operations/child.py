@@ -1,0 +1,125 @@
+"""``context.run_in_child_context``: run a function in a child context, checkpointed as one CONTEXT operation.
+
+The child's operations get ids namespaced under the CONTEXT operation's id and carry it as their
+``ParentId``. START is queued (it rides along with the child's first checkpoint); the outcome is
+checkpointed before it is returned: SUCCEED with the serialized result, or FAIL with the error,
+which the parent sees as :class:`ChildContextError`.
+
+Replay: SUCCEEDED returns the stored result without running the function, FAILED raises the stored
+error; STARTED runs the function again, its operations replaying from their own checkpoints. A
+result larger than :data:`CHECKPOINT_SIZE_LIMIT` is not stored: the SUCCEED carries a summary and
+``ContextOptions.ReplayChildren``, and a replay re-runs the function to rebuild it.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+from powertools_durable.config import ChildConfig
+from powertools_durable.current import entered
+from powertools_durable.exceptions import ChildContextError, ExecutionError, InvocationError
+from powertools_durable.serdes import SerDesContext, deserialize, serialize
+from powertools_durable.service.wire import (
+    CHECKPOINT_SIZE_LIMIT,
+    OperationAction,
+    OperationStatus,
+    OperationSubType,
+    OperationType,
+    WireDict,
+    error_object,
+    operation_error,
+)
+
+if TYPE_CHECKING:
+    from powertools_durable.context import DurableContext
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+_DEFAULT_CONFIG: ChildConfig[Any] = ChildConfig()
+
+
+def run_child(
+    ctx: DurableContext,
+    func: Callable[[DurableContext], T],
+    name: str | None,
+    config: ChildConfig[Any] | None,
+    sub_type: str | None = None,
+) -> T:
+    """Run ``func`` in a child context of ``ctx``; ``sub_type`` overrides the config's (wait_for_callback)."""
+    config = config or _DEFAULT_CONFIG
+    name = name or getattr(func, "_original_name", None)
+    op = ctx.begin_operation(
+        OperationType.CONTEXT, sub_type or config.sub_type or OperationSubType.RUN_IN_CHILD_CONTEXT, name
+    )
+    details: WireDict = (op.recorded or {}).get("ContextDetails") or {}
+    serdes = config.serdes or ctx.default_serdes
+    serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
+    replay_children = bool(details.get("ReplayChildren"))
+
+    if op.recorded is not None:
+        status = op.recorded["Status"]
+        if status == OperationStatus.SUCCEEDED and not replay_children:
+            payload = details.get("Result")
+            result: T = None if payload is None else deserialize(serdes, payload, serdes_context)  # type: ignore[assignment]
+            return result
+        if status == OperationStatus.FAILED:
+            raise operation_error(ChildContextError, details.get("Error"))
+    else:
+        ctx.state.enqueue(op.update(OperationAction.START))  # observability only: no need to wait for it
+
+    child = ctx.child_context(op.id)
+    try:
+        with entered(child):
+            value = func(child)
+        payload = serialize(serdes, value, serdes_context)
+        result = None if payload is None else deserialize(serdes, payload, serdes_context)  # replay sees the same
+        succeed = None if replay_children else _succeed_update(op.update, config, value, payload)
+    except (ExecutionError, InvocationError):
+        raise  # the execution or the invocation ends: the child has no outcome of its own
+    except Exception as exc:
+        ctx.state.raise_if_failed()
+        failure = error_object(exc)
+        ctx.state.checkpoint(op.update(OperationAction.FAIL, Error=failure))
+        raise operation_error(ChildContextError, failure) from None  # what a replay of the FAILED child raises
+    if succeed is not None:  # with ReplayChildren the SUCCEED is already recorded and the result was rebuilt
+        ctx.state.checkpoint(succeed)
+    return result
+
+
+def _succeed_update(
+    update: Callable[..., WireDict], config: ChildConfig[Any], value: Any, payload: str | None
+) -> WireDict:
+    """SUCCEED with the result, or with a summary and ``ReplayChildren`` when the result is too large."""
+    if payload is not None and len(payload) > CHECKPOINT_SIZE_LIMIT:
+        summary = config.summary_generator(value) if config.summary_generator else ""
+        return update(OperationAction.SUCCEED, Payload=summary, ContextOptions={"ReplayChildren": True})
+    fields: WireDict = {"ContextOptions": {"ReplayChildren": False}}
+    if payload is not None:
+        fields["Payload"] = payload
+    return update(OperationAction.SUCCEED, **fields)
+
+
+def durable_with_child_context(
+    func: Callable[Concatenate[DurableContext, P], T],
+) -> Callable[P, Callable[[DurableContext], T]]:
+    """Turn ``f(child_context, *args)`` into ``f(*args)`` returning a child function named ``f``.
+
+    Example
+    -------
+    >>> @durable_with_child_context
+    ... def book(child: DurableContext, order_id: str) -> dict: ...
+    >>> context.run_in_child_context(book("o-1"))  # doctest: +SKIP
+    """
+
+    def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[DurableContext], T]:
+        def call(child_context: DurableContext) -> T:
+            return func(child_context, *args, **kwargs)
+
+        call._original_name = func.__name__  # type: ignore[attr-defined]
+        return call
+
+    bind.__name__ = func.__name__
+    bind.__doc__ = func.__doc__
+    return bind

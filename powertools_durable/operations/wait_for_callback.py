@@ -1,0 +1,108 @@
+"""``context.wait_for_callback``: create a callback, hand its id to a submitter, wait for the answer.
+
+Recorded as the official SDK records it: a child context of subtype ``WaitForCallback`` holding
+the callback (``"<name> create callback id"``) and the submitter as a retried step
+(``"<name> submitter"``). The child's failure is translated back at the call site, identically on
+replay: a callback failure or timeout raises the callback's own error, a submitter that failed
+for good raises :class:`CallbackSubmitterError`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+
+from powertools_durable.config import StepConfig, WaitForCallbackConfig
+from powertools_durable.exceptions import (
+    CallbackError,
+    CallbackExternalError,
+    CallbackSubmitterError,
+    CallbackTimeoutError,
+    ChildContextError,
+    SerDesError,
+)
+from powertools_durable.operations.callback import create_callback
+from powertools_durable.operations.child import run_child
+from powertools_durable.service.wire import OperationSubType
+
+if TYPE_CHECKING:
+    from powertools_durable.context import DurableContext
+    from powertools_durable.types import StepContext
+
+T = TypeVar("T")
+P = ParamSpec("P")
+
+
+@dataclass(frozen=True)
+class WaitForCallbackContext:
+    """What a ``wait_for_callback`` submitter receives besides the callback id: the logger."""
+
+    logger: Any
+
+
+def _type_name(cls: type) -> str:
+    return f"{cls.__module__}.{cls.__qualname__}"
+
+
+_CALLBACK_ERRORS: dict[str, type[CallbackError]] = {
+    _type_name(cls): cls for cls in (CallbackError, CallbackExternalError, CallbackTimeoutError)
+}
+_SERDES_ERROR = _type_name(SerDesError)
+
+
+def run_wait_for_callback(
+    ctx: DurableContext,
+    submitter: Callable[[str, WaitForCallbackContext], Any],
+    name: str | None,
+    config: WaitForCallbackConfig | None,
+) -> Any:
+    name = name or getattr(submitter, "_original_name", None)
+    prefix = f"{name} " if name else ""
+    step_config = StepConfig(retry_strategy=config.retry_strategy, serdes=config.serdes) if config else None
+
+    def wait_in_child(child: DurableContext) -> Any:
+        callback = create_callback(child, f"{prefix}create callback id", config)
+
+        def submit(step: StepContext) -> Any:
+            return submitter(callback.callback_id, WaitForCallbackContext(step.logger))
+
+        child.step(submit, name=f"{prefix}submitter", config=step_config)
+        return callback.result()
+
+    try:
+        return run_child(ctx, wait_in_child, name, None, OperationSubType.WAIT_FOR_CALLBACK)
+    except ChildContextError as exc:
+        fields = (exc.message, exc.error_type, exc.data, exc.stack_trace)
+        callback_error = _CALLBACK_ERRORS.get(exc.error_type or "")
+        if callback_error is not None:
+            raise callback_error(*fields) from exc.__cause__
+        if exc.error_type == _SERDES_ERROR:
+            raise
+        raise CallbackSubmitterError(
+            exc.message or "Callback submitter failed", None, exc.data, exc.stack_trace
+        ) from exc
+
+
+def durable_wait_for_callback(
+    func: Callable[Concatenate[str, WaitForCallbackContext, P], T],
+) -> Callable[P, Callable[[str, WaitForCallbackContext], T]]:
+    """Turn ``f(callback_id, context, *args)`` into ``f(*args)`` returning a submitter named ``f``.
+
+    Example
+    -------
+    >>> @durable_wait_for_callback
+    ... def request_approval(callback_id: str, context: WaitForCallbackContext, order_id: str) -> None: ...
+    >>> context.wait_for_callback(request_approval("o-1"))  # doctest: +SKIP
+    """
+
+    def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[str, WaitForCallbackContext], T]:
+        def submit(callback_id: str, context: WaitForCallbackContext) -> T:
+            return func(callback_id, context, *args, **kwargs)
+
+        submit._original_name = func.__name__  # type: ignore[attr-defined]
+        return submit
+
+    bind.__name__ = func.__name__
+    bind.__doc__ = func.__doc__
+    return bind
