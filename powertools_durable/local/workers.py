@@ -207,6 +207,7 @@ class _FunctionWorkers:
     """The environments of one function: idle ones (most recent last) and how many exist."""
 
     spec: FunctionSpec
+    freed: threading.Condition  # on the pool's lock: wakes one waiter of *this* function per freed slot
     idle: list[_Worker] = field(default_factory=list)
     live: int = 0
 
@@ -231,7 +232,7 @@ class WorkerPool:
         self.endpoint_url = endpoint_url
         self.region = region
         self.max_workers_per_function = max_workers_per_function
-        self._cond = threading.Condition()
+        self._lock = threading.RLock()
         self._functions: dict[str, _FunctionWorkers] = {}
         self._workers: set[_Worker] = set()
         self._closed = False
@@ -315,13 +316,14 @@ class WorkerPool:
 
     def close(self) -> None:
         """Stop every worker; an invocation still running ends as a Runtime.ExitError."""
-        with self._cond:
+        with self._lock:
             self._closed = True
             idle = [worker for workers in self._functions.values() for worker in workers.idle]
             busy = self._workers.difference(idle)  # released (and stopped) by their invoking threads
             self._workers.difference_update(idle)
+            for workers in self._functions.values():
+                workers.freed.notify_all()
             self._functions.clear()
-            self._cond.notify_all()
         for worker in idle:
             worker.stop()
         for worker in busy:
@@ -332,16 +334,20 @@ class WorkerPool:
         """An idle worker of ``spec``, else a new one when under the limit; else wait for one."""
         retired: list[_Worker] = []
         try:
-            with self._cond:
+            with self._lock:
                 while True:
                     if self._closed:
                         raise RuntimeError("the worker pool is closed")
-                    workers = self._functions.setdefault(spec.function_name, _FunctionWorkers(spec))
+                    workers = self._functions.get(spec.function_name)
+                    if workers is None:
+                        workers = _FunctionWorkers(spec, threading.Condition(self._lock))
+                        self._functions[spec.function_name] = workers
                     if workers.spec != spec:  # the template changed: its old environments retire
                         retired += workers.idle
                         workers.live -= len(workers.idle)
                         workers.idle.clear()
                         workers.spec = spec
+                        workers.freed.notify_all()
                     while workers.idle:
                         worker = workers.idle.pop()
                         if worker.alive:
@@ -351,7 +357,7 @@ class WorkerPool:
                     if workers.live < self.max_workers_per_function:
                         workers.live += 1
                         break
-                    self._cond.wait()
+                    workers.freed.wait()
             return self._start(spec)
         finally:
             self._forget(retired)
@@ -361,29 +367,30 @@ class WorkerPool:
             log_path = Path(tempfile.mkstemp(prefix=f"{spec.function_name}-", suffix=".log", dir=self._log_dir)[1])
             worker = _Worker(spec, self.environment(spec), log_path)
         except BaseException:
-            with self._cond:
+            with self._lock:
                 if spec.function_name in self._functions:
                     self._functions[spec.function_name].live -= 1
-                self._cond.notify_all()
+                    self._functions[spec.function_name].freed.notify()
             raise
-        with self._cond:
+        with self._lock:
             self._workers.add(worker)
         return worker
 
     def _release(self, worker: _Worker) -> None:
-        with self._cond:
+        with self._lock:
             workers = self._functions.get(worker.spec.function_name)
             keep = not self._closed and workers is not None and worker.alive and workers.spec == worker.spec
             if workers is not None and keep:
                 workers.idle.append(worker)
             elif workers is not None:
                 workers.live -= 1
-            self._cond.notify_all()
+            if workers is not None:
+                workers.freed.notify()
         if not keep:
             self._forget([worker])
 
     def _forget(self, workers: list[_Worker]) -> None:
-        with self._cond:
+        with self._lock:
             self._workers.difference_update(workers)
         for worker in workers:
             worker.stop()
