@@ -23,6 +23,7 @@ from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
 from powertools_durable.exceptions import SerDesError
+from powertools_durable.service.wire import CHECKPOINT_SIZE_LIMIT
 
 T = TypeVar("T")
 
@@ -227,6 +228,21 @@ class ExtendedTypeSerDes(SerDes[Any]):
 
 
 DEFAULT_SERDES: SerDes[Any] = ExtendedTypeSerDes()
+
+
+def ensure_checkpointable(payload: str, context: SerDesContext, limit: int = CHECKPOINT_SIZE_LIMIT) -> str:
+    """Return ``payload`` if it fits in one checkpoint, else raise a :class:`SerDesError` saying by how much.
+
+    The service rejects an operation payload over 256 KiB; failing here, before the checkpoint,
+    gives the step a clear error instead of a failed invocation.
+    """
+    size = len(payload) if payload.isascii() else len(payload.encode())
+    if size > limit:
+        raise SerDesError(
+            f"the result of operation {context.operation_id} is {size} bytes serialized; a checkpoint payload "
+            f"holds at most {limit} bytes. Return a smaller value, or store it elsewhere (e.g. S3) and return a key"
+        )
+    return payload
 
 
 def serialize(serdes: SerDes[Any] | None, value: Any, context: SerDesContext) -> str:

@@ -19,7 +19,7 @@ from powertools_durable.exceptions import (
     SuspendExecution,
 )
 from powertools_durable.retries import RetryPresets
-from powertools_durable.serdes import SerDesContext, deserialize, serialize
+from powertools_durable.serdes import SerDesContext, deserialize, ensure_checkpointable, serialize
 from powertools_durable.service.wire import (
     OperationAction,
     OperationStatus,
@@ -90,7 +90,7 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
         _fail_attempt(ctx, op.update, config, exc, attempt)
 
     try:
-        payload = serialize(serdes, value, serdes_context)
+        payload = ensure_checkpointable(serialize(serdes, value, serdes_context), serdes_context)
         result = deserialize(serdes, payload, serdes_context)  # replay must see the same value
     except SerDesError as exc:
         failure = error_object(exc)

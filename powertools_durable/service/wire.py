@@ -14,8 +14,9 @@ from powertools_durable.exceptions import DurableOperationError, SerDesError
 
 # Lambda's synchronous response limit (6 MB) minus room for the envelope around the result.
 LAMBDA_RESPONSE_SIZE_LIMIT = 6 * 1024 * 1024 - 50
-# The largest child-context result checkpointed whole (as the official SDK sets it); a larger one is
-# rebuilt on replay by re-running the child (ContextOptions.ReplayChildren).
+# The largest operation payload one checkpoint holds (the service's limit). A larger step result
+# fails the step; a larger child-context result is rebuilt on replay by re-running the child
+# (ContextOptions.ReplayChildren), as the official SDK does.
 CHECKPOINT_SIZE_LIMIT = 256 * 1024
 _STACK_FRAMES = 20
 

@@ -148,3 +148,30 @@ def test_unserializable_handler_result_fails_the_execution(service, result):
     assert run.status == "FAILED"
     assert run.error["ErrorType"] == "powertools_durable.exceptions.SerDesError"
     assert type(result).__name__ in run.error["ErrorMessage"]
+
+
+@pytest.mark.parametrize("size", [256 * 1024 - 2, 256 * 1024 - 1])
+def test_step_result_over_the_checkpoint_limit_fails_the_step_without_succeed(service, size):
+    # GIVEN a step whose serialized result is 256 KiB (fits) or one byte over (plain JSON adds 2 quotes)
+    too_big = size == 256 * 1024 - 1
+
+    @bind(service)
+    def handler(event, context: DurableContext):
+        try:
+            return len(context.step(lambda _: "x" * size, name="big"))
+        except StepError as error:
+            return {"type": error.error_type, "message": error.message}
+
+    # WHEN it runs
+    run = run_to_completion(handler, {}, service=service)
+
+    # THEN a fitting result is checkpointed; an oversized one FAILs the step with a message giving the sizes
+    actions = [u["Action"] for u in service.updates_of(1)]
+    if not too_big:
+        assert actions == ["START", "SUCCEED"]
+        assert run.result == size
+        return
+    assert actions == ["START", "FAIL"]
+    assert run.result["type"] == "powertools_durable.exceptions.SerDesError"
+    assert f"{size + 2} bytes serialized" in run.result["message"]
+    assert "at most 262144 bytes" in run.result["message"]
