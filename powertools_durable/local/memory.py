@@ -17,30 +17,19 @@ from typing import Any
 from powertools_durable.exceptions import CheckpointError, GetExecutionStateError
 from powertools_durable.local import arns
 from powertools_durable.local.transitions import (
-    TRANSITIONS,
     InvalidUpdateError,
     apply_update,
     complete_callback,
+    complete_chained_invoke,
     fire,
     heartbeat,
     wake_time,
 )
-from powertools_durable.service.wire import OperationAction, OperationStatus, OperationType, WireDict
-
-
-def _start_chained_invoke(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
-    """Minimal CHAINED_INVOKE rule for this fake while :mod:`transitions` has none: START only."""
-    if update["Action"] != OperationAction.START or current is not None:
-        raise InvalidUpdateError(f"action {update['Action']} is not valid for CHAINED_INVOKE {update['Id']}")
-    op: WireDict = {"Id": update["Id"], "Type": update["Type"], "StartTimestamp": now_ms}
-    op.update({k: update[k] for k in ("ParentId", "Name", "SubType") if update.get(k) is not None})
-    return dict(op, Status=OperationStatus.STARTED.value, ChainedInvokeDetails={})
+from powertools_durable.service.wire import OperationStatus, OperationType, WireDict
 
 
 def _apply(update: WireDict, current: WireDict | None, now_ms: int, execution_arn: str) -> WireDict:
     """The shared transitions, plus what the service adds around them (the CallbackId, ReplayChildren)."""
-    if update.get("Type") == OperationType.CHAINED_INVOKE and OperationType.CHAINED_INVOKE not in TRANSITIONS:
-        return _start_chained_invoke(update, current, now_ms)
     op = apply_update(update, current, now_ms)
     if update["Type"] == OperationType.CALLBACK:
         op["CallbackDetails"] = {"CallbackId": arns.callback_id(execution_arn, update["Id"])}
@@ -180,9 +169,8 @@ class InMemoryDurableService:
         self, op_id: str, status: str = "SUCCEEDED", *, result: str | None = None, error: WireDict | None = None
     ) -> None:
         """The function a CHAINED_INVOKE started ended with ``status`` (SUCCEEDED, FAILED, TIMED_OUT, STOPPED)."""
-        details: WireDict = {"Result": result} if status == OperationStatus.SUCCEEDED else {"Error": error or {}}
-        op = dict(self.operations[op_id], Status=status, ChainedInvokeDetails=details, EndTimestamp=self.now_ms)
-        self.operations[op_id] = op
+        op = self.operations[op_id]
+        self.operations[op_id] = complete_chained_invoke(op, self.now_ms, status, result=result, error=error)
 
     def updates_of(self, invocation: int) -> list[WireDict]:
         """Every update sent during ``invocation`` (1-based), in order."""
