@@ -41,14 +41,15 @@ class WaitForCallbackContext:
     logger: Any
 
 
-def _type_name(cls: type) -> str:
-    return f"{cls.__module__}.{cls.__qualname__}"
-
-
+# The error types a failed WaitForCallback child may have recorded, as written by this package or by
+# the official SDK (an execution may move between the two mid-flight).
+_MODULES = (CallbackError.__module__, "aws_durable_execution_sdk_python.exceptions")
 _CALLBACK_ERRORS: dict[str, type[CallbackError]] = {
-    _type_name(cls): cls for cls in (CallbackError, CallbackExternalError, CallbackTimeoutError)
+    f"{module}.{cls.__qualname__}": cls
+    for module in _MODULES
+    for cls in (CallbackError, CallbackExternalError, CallbackTimeoutError)
 }
-_SERDES_ERROR = _type_name(SerDesError)
+_SERDES_ERRORS = frozenset(f"{module}.{SerDesError.__qualname__}" for module in _MODULES)
 
 
 def run_wait_for_callback(
@@ -77,7 +78,7 @@ def run_wait_for_callback(
         callback_error = _CALLBACK_ERRORS.get(exc.error_type or "")
         if callback_error is not None:
             raise callback_error(*fields) from exc.__cause__
-        if exc.error_type == _SERDES_ERROR:
+        if exc.error_type in _SERDES_ERRORS:
             raise
         raise CallbackSubmitterError(
             exc.message or "Callback submitter failed", None, exc.data, exc.stack_trace
