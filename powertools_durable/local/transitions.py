@@ -89,8 +89,6 @@ def apply_context(update: WireDict, current: WireDict | None, now_ms: int) -> Wi
         if current is not None:
             raise InvalidUpdateError(f"context {update['Id']} was already started")
         op = _base(update, current, OperationStatus.STARTED, now_ms)
-        if (update.get("ContextOptions") or {}).get("ReplayChildren") is not None:
-            details["ReplayChildren"] = update["ContextOptions"]["ReplayChildren"]
     elif action == OperationAction.SUCCEED:
         op = _end(_base(update, current, OperationStatus.SUCCEEDED, now_ms), now_ms)
         if update.get("Payload") is not None:
@@ -100,6 +98,9 @@ def apply_context(update: WireDict, current: WireDict | None, now_ms: int) -> Wi
         details["Error"] = update.get("Error") or {}
     else:
         raise InvalidUpdateError(f"action {action} is not valid for a CONTEXT operation")
+    # The SDKs send ReplayChildren with the SUCCEED of a result too large to store (a START may carry it too).
+    if (update.get("ContextOptions") or {}).get("ReplayChildren") is not None:
+        details["ReplayChildren"] = update["ContextOptions"]["ReplayChildren"]
     op["ContextDetails"] = details
     return op
 
@@ -152,6 +153,7 @@ def heartbeat(op: WireDict, now_ms: int) -> WireDict:
 
 
 CALLBACK_TIMEOUT = "Callback.Timeout"
+CALLBACK_HEARTBEAT_TIMEOUT = "Callback.Heartbeat"
 
 
 def apply_chained_invoke(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
@@ -241,8 +243,12 @@ def fire(op: WireDict, now_ms: int) -> WireDict:
         return _end(dict(op, Status=OperationStatus.SUCCEEDED), now_ms)
     if op["Type"] == OperationType.CALLBACK:
         timers = op.get("_Timers") or {}
-        which = "heartbeat" if timers.get("TimeoutAt") is None or timers["TimeoutAt"] > now_ms else "callback"
-        error = {"ErrorType": CALLBACK_TIMEOUT, "ErrorMessage": f"the {which} timeout of the callback expired"}
+        heartbeat_expired = timers.get("TimeoutAt") is None or timers["TimeoutAt"] > now_ms
+        error = (
+            {"ErrorType": CALLBACK_HEARTBEAT_TIMEOUT, "ErrorMessage": "no heartbeat within the heartbeat timeout"}
+            if heartbeat_expired
+            else {"ErrorType": CALLBACK_TIMEOUT, "ErrorMessage": "the callback was not answered within its timeout"}
+        )
         details = dict(op.get("CallbackDetails") or {}, Error=error)
         done = _end(dict(op, Status=OperationStatus.TIMED_OUT, CallbackDetails=details), now_ms)
         done.pop("_Timers", None)

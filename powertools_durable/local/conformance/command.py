@@ -21,20 +21,26 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--template", "-t", default="template.yaml", help="SAM template whose functions answer them")
     parser.add_argument("--only", default=None, help="comma-separated ids or globs, e.g. '1-*,2-3'")
     parser.add_argument("--timeout", type=float, default=120.0, help="wall seconds allowed per requirement")
+    parser.add_argument("--time-scale", type=float, default=10.0, help="modelled time runs this many times faster")
     parser.add_argument("--json", action="store_true", help="the verdicts as JSON lines instead of a table")
+    parser.add_argument(
+        "--run-declared", action="store_true", help="also run mapped requirements declared NotImplemented"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
     """Exit 0 when nothing failed (declared gaps and optional failures do not count), else 1."""
     from powertools_durable.local.conformance.requirements import load_requirements  # noqa: PLC0415
-    from powertools_durable.local.conformance.runner import format_table  # noqa: PLC0415
+    from powertools_durable.local.conformance.runner import RequirementMap, format_table  # noqa: PLC0415
     from powertools_durable.local.conformance.session import emulator_session  # noqa: PLC0415
 
     requirements = load_requirements(Path(args.requirements))
     if args.only:
         patterns = [p.strip() for p in args.only.split(",") if p.strip()]
         requirements = {k: v for k, v in requirements.items() if any(fnmatch.fnmatch(k, p) for p in patterns)}
-    with emulator_session(args.template, timeout=args.timeout) as runner:
+    with emulator_session(args.template, timeout=args.timeout, time_scale=args.time_scale) as runner:
+        if args.run_declared:
+            runner.mapping = RequirementMap(runner.mapping.functions, {})
         verdicts = [runner.run(requirement) for requirement in requirements.values()]
     if args.json:
         for verdict in verdicts:

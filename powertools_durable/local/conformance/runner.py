@@ -193,7 +193,8 @@ class ConformanceRunner:
         time.sleep(action.delay / self.time_scale)
         callback_id = self._callback_id(arn, action.callback_name)
         if action.operation == "success":
-            payload = action.payload if isinstance(action.payload, str) else json.dumps(action.payload)
+            # The external system answers with the JSON of the value (a string arrives quoted).
+            payload = json.dumps(action.payload)
             self.client.send_durable_execution_callback_success(CallbackId=callback_id, Result=payload.encode())
         elif action.operation == "failure":
             error = action.payload if isinstance(action.payload, dict) else {"ErrorMessage": str(action.payload)}

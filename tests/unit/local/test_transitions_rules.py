@@ -29,6 +29,27 @@ def test_context_starts_then_succeeds_with_its_result() -> None:
         apply_update({"Id": "c1", "Type": "CONTEXT", "Action": "FAIL"}, done, NOW)
 
 
+def test_replay_children_is_recorded_when_it_comes_with_succeed() -> None:
+    # GIVEN a child whose result was too large: the SDKs send ReplayChildren with the SUCCEED
+    op = apply_update({"Id": "c1", "Type": "CONTEXT", "Action": "START"}, None, NOW)
+    update = {
+        "Id": "c1",
+        "Type": "CONTEXT",
+        "Action": "SUCCEED",
+        "Payload": "",
+        "ContextOptions": {"ReplayChildren": True},
+    }
+    # WHEN applied / THEN the operation tells a replay to re-run the children
+    assert apply_update(update, op, NOW)["ContextDetails"] == {"Result": "", "ReplayChildren": True}
+
+
+def test_callback_overall_timeout_is_callback_timeout() -> None:
+    # GIVEN a callback with only an overall timeout / WHEN it expires / THEN Callback.Timeout
+    start = {"Id": "cb", "Type": "CALLBACK", "Action": "START", "CallbackOptions": {"TimeoutSeconds": 5}}
+    timed_out = fire(apply_update(start, None, NOW), NOW + 5_000)
+    assert timed_out["CallbackDetails"]["Error"]["ErrorType"] == "Callback.Timeout"
+
+
 def test_context_failure_keeps_the_error() -> None:
     op = apply_update({"Id": "c1", "Type": "CONTEXT", "Action": "START"}, None, NOW)
     failed = apply_update({"Id": "c1", "Type": "CONTEXT", "Action": "FAIL", "Error": {"ErrorType": "E"}}, op, NOW)
@@ -72,6 +93,7 @@ def test_callback_times_out_on_its_timeout_or_missed_heartbeat() -> None:
     timed_out = fire(kept_alive, NOW + 19_000)
     assert timed_out["Status"] == "TIMED_OUT"
     assert "heartbeat" in timed_out["CallbackDetails"]["Error"]["ErrorMessage"]
+    assert timed_out["CallbackDetails"]["Error"]["ErrorType"] == "Callback.Heartbeat"  # as Lambda writes it
     assert "_Timers" not in timed_out
     assert wake_time(timed_out) is None
 
