@@ -2,8 +2,9 @@
 
 When a CHAINED_INVOKE operation starts, the service starts the target: a durable function as a
 child execution (its ARN goes into ``ChainedInvokeStarted``), a plain one as one invocation.
-When the target ends, the parent's operation takes its outcome in one commit with its
-``ChainedInvoke*`` event, and the parent is invoked again. Completions run on the scheduler's
+When the target ends, its outcome is held on the parent's operation and lands, with its
+``ChainedInvoke*`` event, when the parent is next invoked (never inside the parent's invocation
+in flight). Completions run on the scheduler's
 pool, never under the child's lock, so two executions' locks are never held together.
 """
 
@@ -13,11 +14,10 @@ import json
 from collections.abc import Callable
 from typing import Any
 
-from powertools_durable.local import history
 from powertools_durable.local.errors import ServiceError
 from powertools_durable.local.executions import RUNNING, ExecutionService
 from powertools_durable.local.store import Commit, ExecutionRecord
-from powertools_durable.local.transitions import complete_chained_invoke
+from powertools_durable.local.transitions import hold_chained_outcome
 from powertools_durable.service.wire import OperationStatus, WireDict
 
 Task = Callable[[], None]
@@ -77,7 +77,7 @@ class ChainedInvokes:
             if operation["Status"] != OperationStatus.STARTED:
                 return
             now = self.service.clock.now_ms()
-            done = complete_chained_invoke(operation, now, status, result=result, error=error)
+            held = hold_chained_outcome(operation, now, status, result=result, error=error)
             record.invoke_at_ms = now
-            self.service.store.commit(Commit(record, [done], [history.chained_invoke_ended(done, now)]))
+            self.service.store.commit(Commit(record, [held], []))  # the event comes when the outcome lands
         self.service.on_runnable(arn)

@@ -138,11 +138,16 @@ def chained_invoke_ended(op: WireDict, now_ms: int) -> WireDict:
 
 
 def fired_event(before: WireDict, after: WireDict, now_ms: int) -> WireDict | None:
-    """The event of a timer the service fired: ``WaitSucceeded``, ``CallbackTimedOut``; a retry's gives none."""
+    """The event of what the service fired (``WaitSucceeded``, ``CallbackTimedOut``, ``ChainedInvoke*``).
+
+    A retry becoming READY writes none.
+    """
     if before["Type"] == OperationType.WAIT:
         return wait_succeeded(before, now_ms)
     if before["Type"] == OperationType.CALLBACK:
         return callback_ended(after, now_ms)
+    if before["Type"] == OperationType.CHAINED_INVOKE:
+        return chained_invoke_ended(after, now_ms)
     return None
 
 

@@ -174,7 +174,23 @@ def complete_chained_invoke(
 ) -> WireDict:
     """The invoked function ended with ``status`` (SUCCEEDED, FAILED, TIMED_OUT, STOPPED)."""
     details: WireDict = {"Result": result} if status == OperationStatus.SUCCEEDED else {"Error": error or {}}
-    return _end(dict(op, Status=status, ChainedInvokeDetails=details), now_ms)
+    done = _end(dict(op, Status=status, ChainedInvokeDetails=details), now_ms)
+    done.pop("_Outcome", None)
+    return done
+
+
+def hold_chained_outcome(
+    op: WireDict, now_ms: int, status: str, *, result: str | None = None, error: WireDict | None = None
+) -> WireDict:
+    """The target ended: keep its outcome on the operation (private ``_Outcome``) until the service fires it.
+
+    Applied like a timer that is already due, so it lands only once the caller is between
+    invocations: a target that ends at once still gets its ``ChainedInvoke*`` event after the
+    caller's ``InvocationCompleted``, as on Lambda.
+    """
+    if op["Status"] != OperationStatus.STARTED:
+        raise InvalidUpdateError(f"chained invoke {op['Id']} is already {op['Status']}")
+    return dict(op, _Outcome={"At": now_ms, "Status": status, "Result": result, "Error": error})
 
 
 def apply_execution(update: WireDict, current: WireDict | None, now_ms: int) -> WireDict:
@@ -223,6 +239,9 @@ def wake_time(op: WireDict) -> int | None:
     if op["Type"] == OperationType.STEP and op["Status"] == OperationStatus.PENDING:
         value = (op.get("StepDetails") or {}).get("NextAttemptTimestamp")
         return int(value) if value is not None else None
+    if op["Type"] == OperationType.CHAINED_INVOKE and op["Status"] == OperationStatus.STARTED:
+        outcome = op.get("_Outcome")
+        return int(outcome["At"]) if outcome else None
     if op["Type"] == OperationType.CALLBACK and op["Status"] == OperationStatus.STARTED:
         timers = op.get("_Timers") or {}
         deadlines = [timers.get("TimeoutAt")]
@@ -236,11 +255,14 @@ def wake_time(op: WireDict) -> int | None:
 def fire(op: WireDict, now_ms: int) -> WireDict:
     """The service's own transition when ``op``'s time has come.
 
-    A wait succeeds, a retry is READY, a callback that was not answered (or not kept alive by
-    heartbeats) in time is TIMED_OUT.
+    A wait succeeds, a retry is READY, a chained invoke takes its target's held outcome, a
+    callback that was not answered (or not kept alive by heartbeats) in time is TIMED_OUT.
     """
     if op["Type"] == OperationType.WAIT:
         return _end(dict(op, Status=OperationStatus.SUCCEEDED), now_ms)
+    if op["Type"] == OperationType.CHAINED_INVOKE:
+        outcome = op["_Outcome"]
+        return complete_chained_invoke(op, now_ms, outcome["Status"], result=outcome["Result"], error=outcome["Error"])
     if op["Type"] == OperationType.CALLBACK:
         timers = op.get("_Timers") or {}
         heartbeat_expired = timers.get("TimeoutAt") is None or timers["TimeoutAt"] > now_ms

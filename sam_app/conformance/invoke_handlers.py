@@ -22,9 +22,8 @@ from powertools_durable import (
 logger = Logger(service="conformance")
 
 # The invoked functions: their template logical ids on the emulator, their names (set in the
-# environment) when deployed. Each target first waits a second, as a real target takes time: the
-# requirements expect the caller's InvocationCompleted before the ChainedInvoke* outcome, and the
-# emulator records a target that ends at once before it (an emulator race, see the issue-7 report).
+# environment) when deployed. They answer at once: the emulator lands a target's outcome only
+# after the caller's InvocationCompleted, as Lambda does.
 ECHO = os.environ.get("ECHO_FUNCTION", "ConformanceInvokeEchoFunction")
 FAILING = os.environ.get("FAILING_FUNCTION", "ConformanceInvokeFailingFunction")
 SIZE = os.environ.get("SIZE_FUNCTION", "ConformanceInvokeSizeFunction")
@@ -33,21 +32,18 @@ SIZE = os.environ.get("SIZE_FUNCTION", "ConformanceInvokeSizeFunction")
 @durable_handler(logger=logger)
 def echo(event: Any, context: DurableContext) -> Any:
     """Durable target: returns what it receives."""
-    context.wait(Duration.from_seconds(1))
     return event
 
 
 @durable_handler(logger=logger)
 def failing(event: Any, context: DurableContext) -> Any:
     """Durable target: always fails."""
-    context.wait(Duration.from_seconds(1))
     raise ValueError("the invoked function failed on purpose")
 
 
 @durable_handler(logger=logger)
 def size(event: Any, context: DurableContext) -> dict[str, int]:
     """Durable target: reports how large its input was."""
-    context.wait(Duration.from_seconds(1))
     return {"received_bytes": len(json.dumps(event))}
 
 
