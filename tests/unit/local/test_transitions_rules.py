@@ -10,6 +10,7 @@ from powertools_durable.local.transitions import (
     complete_callback,
     fire,
     heartbeat,
+    hold_chained_outcome,
     wake_time,
 )
 
@@ -106,3 +107,20 @@ def test_callback_answered_once() -> None:
     assert done["CallbackDetails"] == {"Result": '"yes"'}
     with pytest.raises(InvalidUpdateError, match="already SUCCEEDED"):
         complete_callback(done, NOW + 2, error={"ErrorType": "E"})
+
+
+def test_chained_invoke_outcome_is_held_until_the_service_fires_it() -> None:
+    # GIVEN a started chained invoke whose target has just ended
+    start = {"Id": "ci", "Type": "CHAINED_INVOKE", "Action": "START", "ChainedInvokeOptions": {"FunctionName": "f"}}
+    op = apply_update(start, None, NOW)
+    held = hold_chained_outcome(op, NOW + 5, "SUCCEEDED", result='"ok"')
+    # THEN the operation is still STARTED (nothing lands inside the caller's invocation) but due at once
+    assert held["Status"] == "STARTED"
+    assert wake_time(held) == NOW + 5
+    # WHEN the service fires it / THEN it takes the target's outcome, and the private key is gone
+    done = fire(held, NOW + 9)
+    assert (done["Status"], done["ChainedInvokeDetails"]) == ("SUCCEEDED", {"Result": '"ok"'})
+    assert "_Outcome" not in done
+    assert wake_time(done) is None
+    with pytest.raises(InvalidUpdateError, match="already SUCCEEDED"):
+        hold_chained_outcome(done, NOW + 10, "FAILED")
