@@ -6,9 +6,9 @@ it uses: ``durable_execution`` does not import Powertools, ``durable_handler`` d
 
 from __future__ import annotations
 
-import importlib
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
 
+from powertools_durable.lazy import lazy_exports
 from powertools_durable.package_logger import set_package_logger_handler
 
 __version__ = "0.1.0"
@@ -124,17 +124,7 @@ __all__ = [
 ]
 
 
-def __getattr__(name: str) -> Any:
-    module = _EXPORTS.get(name)
-    if module is None:
-        raise AttributeError(f"module 'powertools_durable' has no attribute {name!r}")
-    value = getattr(importlib.import_module(module), name)
-    globals()[name] = value
-    return value
-
-
-def __dir__() -> list[str]:
-    return sorted(__all__)
+__getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:
