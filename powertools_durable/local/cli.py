@@ -1,6 +1,6 @@
 """``powertools-durable``: the command line of the local emulator.
 
-``local start`` serves a SAM template; ``local invoke|executions|history`` talk to a running
+``local start`` serves a SAM template; ``local invoke|executions|history|callback`` talk to a running
 emulator through boto3 (``--endpoint``, default http://127.0.0.1:5000), exactly as they would
 talk to AWS; ``demo`` runs a step-wait-step execution on an in-process emulator.
 """
@@ -63,6 +63,18 @@ def _parser() -> argparse.ArgumentParser:
     history.add_argument("arn")
     history.add_argument("--json", action="store_true", help="the raw events, as GetDurableExecutionHistory returns")
     history.add_argument("--logs", action="store_true", help="show each invocation's output")
+
+    callback = sub.add_parser("callback", help="answer a callback, as the external system would")
+    answers = callback.add_subparsers(dest="callback_command", required=True)
+    succeed = answers.add_parser("succeed", parents=[endpoint], help="SendDurableExecutionCallbackSuccess")
+    succeed.add_argument("callback_id")
+    succeed.add_argument("--payload", default="", help="the result, sent as given (e.g. JSON; default: empty)")
+    fail = answers.add_parser("fail", parents=[endpoint], help="SendDurableExecutionCallbackFailure")
+    fail.add_argument("callback_id")
+    fail.add_argument("--error-type", default=None, help="the error's ErrorType")
+    fail.add_argument("--error-message", default=None, help="the error's ErrorMessage")
+    heartbeat = answers.add_parser("heartbeat", parents=[endpoint], help="SendDurableExecutionCallbackHeartbeat")
+    heartbeat.add_argument("callback_id")
     return parser
 
 
@@ -74,14 +86,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args.template)
     if args.command == "conformance":
         return run_conformance(args)
-    handlers = {"start": _start, "invoke": _invoke, "executions": _executions, "history": _history}
+    handlers = {
+        "start": _start,
+        "invoke": _invoke,
+        "executions": _executions,
+        "history": _history,
+        "callback": _callback,
+    }
     try:
         return handlers[args.local_command](args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one clear line, not a traceback, for the errors people make
-        print(f"powertools-durable: {type(exc).__name__}: {exc}", file=sys.stderr)
+        print(f"powertools-durable: {_one_line(exc)}", file=sys.stderr)
         return 1
+
+
+def _one_line(exc: Exception) -> str:
+    """``Code: message`` of an AWS error (botocore's ClientError), ``Type: message`` of any other."""
+    error = (getattr(exc, "response", None) or {}).get("Error") if hasattr(exc, "operation_name") else None
+    if error and error.get("Code"):
+        return f"{error['Code']}: {error.get('Message', '')}".rstrip(": ")
+    return f"{type(exc).__name__}: {exc}"
 
 
 def _start(args: argparse.Namespace) -> int:
@@ -191,6 +217,21 @@ def _history(args: argparse.Namespace) -> int:
         print(json.dumps({"Events": events}, indent=2, default=_json_default))
         return 0
     _print_timeline(args.endpoint, args.arn, logs=args.logs)
+    return 0
+
+
+def _callback(args: argparse.Namespace) -> int:
+    client = _client(args.endpoint)
+    if args.callback_command == "succeed":
+        client.send_durable_execution_callback_success(CallbackId=args.callback_id, Result=args.payload.encode())
+    elif args.callback_command == "fail":
+        error = {"ErrorType": args.error_type, "ErrorMessage": args.error_message}
+        client.send_durable_execution_callback_failure(
+            CallbackId=args.callback_id, Error={k: v for k, v in error.items() if v is not None}
+        )
+    else:
+        client.send_durable_execution_callback_heartbeat(CallbackId=args.callback_id)
+    print(f"callback {args.callback_command}: sent")
     return 0
 
 

@@ -15,6 +15,9 @@ from powertools_durable.service.wire import WireDict
 
 _WIDTH = 22
 _MAX_PAYLOAD = 120
+_CALLBACK_LIMITS = (("Timeout", "timeout"), ("HeartbeatTimeout", "heartbeat"))
+_CALLBACK_ENDS = frozenset({"CallbackSucceeded", "CallbackFailed", "CallbackTimedOut"})
+_EXECUTION_ENDS = frozenset({"ExecutionSucceeded", "ExecutionFailed", "ExecutionTimedOut", "ExecutionStopped"})
 
 
 def readable(value: Any) -> Any:
@@ -86,15 +89,32 @@ def describe(event: WireDict) -> str:
         error = f" {_error(details['Error'])}" if details.get("Error") else ""
         return f"request {str(details.get('RequestId', ''))[:8]} ({took:.3f}s){error}"
     if kind == "CallbackStarted":
-        timeout = f" (timeout {details['Timeout']}s)" if details.get("Timeout") else ""
-        return f"{label}{timeout}"
+        limits = [f"{word} {details[key]}s" for key, word in _CALLBACK_LIMITS if details.get(key)]
+        shown = f" ({', '.join(limits)})" if limits else ""
+        return f"{label}{shown}"
     if details.get("Error"):  # ExecutionFailed, ContextFailed, CallbackFailed, CallbackTimedOut, ...
         return f"{label} {_error(details['Error'])}".strip()
     return label
 
 
+def pending_callbacks(events: list[WireDict]) -> list[tuple[str, str]]:
+    """``(label, CallbackId)`` of each callback started and not answered yet, while the execution runs."""
+    if any(event["EventType"] in _EXECUTION_ENDS for event in events):
+        return []
+    ended = {event.get("Id") for event in events if event["EventType"] in _CALLBACK_ENDS}
+    pending = []
+    for event in events:
+        if event["EventType"] == "CallbackStarted" and event.get("Id") not in ended:
+            callback_id = (event.get("CallbackStartedDetails") or {}).get("CallbackId")
+            pending.append((event.get("Name") or str(event.get("Id") or "")[:12], str(callback_id)))
+    return pending
+
+
 def format_timeline(events: list[WireDict], logs: list[tuple[str, str]] | None = None) -> str:
-    """The timeline text; with ``logs``, each invocation's output follows its ``InvocationCompleted``."""
+    """The timeline text; with ``logs``, each invocation's output follows its ``InvocationCompleted``.
+
+    A ``pending: callback <name> id=<CallbackId>`` line closes it for each callback still awaiting its answer.
+    """
     if not events:
         return "(no events)"
     origin = _seconds(events[0]["EventTimestamp"])
@@ -109,4 +129,5 @@ def format_timeline(events: list[WireDict], logs: list[tuple[str, str]] | None =
         output = by_request.get(request) if request else None
         if output:
             lines.extend(f"{'':>18}| {line}" for line in output.rstrip("\n").splitlines())
+    lines.extend(f"pending: callback {label} id={callback_id}" for label, callback_id in pending_callbacks(events))
     return "\n".join(lines)

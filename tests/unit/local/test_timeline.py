@@ -54,3 +54,28 @@ def test_errors_of_any_event_are_shown() -> None:
         "CallbackTimedOutDetails": {"Error": {"Payload": {"ErrorType": "Callback.Timeout", "ErrorMessage": "late"}}},
     }
     assert "approval Callback.Timeout: late" in format_timeline([event])
+
+
+def _callback_started(event_id: int, op_id: str, name: str | None, **details: object) -> dict[str, object]:
+    event: dict[str, object] = {"EventId": event_id, "EventType": "CallbackStarted", "Id": op_id, "EventTimestamp": 1.0}
+    if name:
+        event["Name"] = name
+    event["CallbackStartedDetails"] = {"CallbackId": f"cb-{op_id}", **details}
+    return event
+
+
+def test_pending_callbacks_close_the_timeline_with_their_ids() -> None:
+    # GIVEN two callbacks started, one answered, the execution still running
+    events = [
+        {"EventId": 1, "EventType": "ExecutionStarted", "EventTimestamp": 0.0, "ExecutionStartedDetails": {}},
+        _callback_started(2, "op-a", "approval", Timeout=60, HeartbeatTimeout=10),
+        _callback_started(3, "op-b", None),
+        {"EventId": 4, "EventType": "CallbackSucceeded", "Id": "op-b", "EventTimestamp": 2.0},
+    ]
+    lines = format_timeline(events).splitlines()
+    # THEN the started line shows the limits, and only the unanswered one is pending, with its id
+    assert lines[1].endswith("CallbackStarted        approval (timeout 60s, heartbeat 10s)")
+    assert [line for line in lines if line.startswith("pending:")] == ["pending: callback approval id=cb-op-a"]
+    # AND once the execution ended nothing is pending
+    ended = {"EventId": 5, "EventType": "ExecutionFailed", "EventTimestamp": 3.0, "ExecutionFailedDetails": {}}
+    assert "pending:" not in format_timeline([*events, ended])
