@@ -265,6 +265,122 @@ def test_accessor_example(run):
     assert run(load("operations/accessor.py").handler, {}).result == "audited refund"
 
 
+def _operation(service: InMemoryDurableService, name: str) -> dict[str, Any]:
+    return next(op for op in service.operations.values() if op.get("Name") == name)
+
+
+def test_child_contexts_example(service, run):
+    # GIVEN the child-context example WHEN run (the child's wait suspends it once)
+    result = run(load("operations/child_contexts.py").handler, {"order_id": "o-1"})
+    # THEN the shipment came from the child, and the failed child was caught as ChildContextError
+    assert result.result == {
+        "shipment": {"order_id": "o-1", "label": "label-o-1"},
+        "refund": "failed: payment provider down",
+    }
+    assert [o["Status"] for o in result.outputs] == ["PENDING", "SUCCEEDED"]
+    ship = _operation(service, "ship")
+    assert (ship["Type"], ship["Status"]) == ("CONTEXT", "SUCCEEDED")
+    assert _operation(service, "print-label")["ParentId"] == ship["Id"]
+    assert _operation(service, "refund")["Status"] == "FAILED"
+
+
+def callback_answer(name: str, **answer: Any) -> Callable[[InMemoryDurableService], bool]:
+    """The external system answering the callback ``name`` once, the first time the execution suspends."""
+    done: list[bool] = []
+
+    def external(service: InMemoryDurableService) -> bool:
+        if done:
+            return False
+        service.answer_callback(service.callback_id(name), **answer)
+        done.append(True)
+        return True
+
+    return external
+
+
+@pytest.mark.parametrize(
+    ("answer", "expected"),
+    [
+        ({"result": '{"approved": true, "by": "dana"}'}, {"approved": True, "by": "dana"}),
+        (
+            {"error": {"ErrorType": "Rejected", "ErrorMessage": "over budget"}},
+            {"approved": False, "reason": "over budget"},
+        ),
+    ],
+)
+def test_callbacks_example(service, lambda_context, answer, expected):
+    # GIVEN the callback example, and a manager answering through the id handed over in the step
+    module = load("operations/callbacks.py")
+    external = callback_answer("manager-approval", **answer)
+    # WHEN it runs
+    result = run_to_completion(
+        module.handler, {"expense": 120}, service=service, lambda_context=lambda_context, external=external
+    )
+    # THEN the id went out with the request, and the answer (or the failure) came back
+    assert module.outbox == [{"approve": 120, "reply_to": service.callback_id("manager-approval")}]
+    assert result.result == expected
+    assert _operation(service, "manager-approval")["CallbackDetails"]["CallbackId"] == module.outbox[0]["reply_to"]
+
+
+def test_callbacks_example_times_out(run):
+    # GIVEN nobody answering WHEN run THEN the heartbeat timeout (one hour) ends the wait
+    assert run(load("operations/callbacks.py").handler, {"expense": 5}).result == {
+        "approved": False,
+        "reason": "nobody answered",
+    }
+
+
+def test_wait_for_callback_example(service, lambda_context):
+    # GIVEN the wait_for_callback example, and a reviewer answering the ticket the submitter opened
+    module = load("operations/wait_for_callback.py")
+
+    def external(svc: InMemoryDurableService) -> bool:
+        if _operation(svc, "open_ticket create callback id")["Status"] != "STARTED":
+            return False
+        svc.answer_callback(module.tickets[-1]["callback_id"], result="approved")
+        return True
+
+    # WHEN it runs
+    result = run_to_completion(
+        module.handler, {"order_id": "o-1"}, service=service, lambda_context=lambda_context, external=external
+    )
+    # THEN the submitter ran once and the answer came back as sent, under a WaitForCallback context
+    assert result.result == {"order_id": "o-1", "verdict": "approved"}
+    assert module.tickets == [{"order_id": "o-1", "callback_id": service.callback_id("open_ticket create callback id")}]
+    assert _operation(service, "open_ticket")["SubType"] == "WaitForCallback"
+    assert _operation(service, "open_ticket submitter")["Status"] == "SUCCEEDED"
+
+
+def test_invoke_example(service, lambda_context):
+    # GIVEN the invoke example, with the pricing function answering and the loyalty function failing
+    outcomes = {  # by the invoke's name
+        "price": {"status": "SUCCEEDED", "result": '{"total": 990}'},
+        "loyalty": {"status": "FAILED", "error": {"ErrorType": "Unavailable", "ErrorMessage": "down"}},
+    }
+
+    def external(svc: InMemoryDurableService) -> bool:
+        started = [op for op in svc.operations.values() if op["Type"] == "CHAINED_INVOKE" and op["Status"] == "STARTED"]
+        for op in started:
+            svc.finish_invoke(op["Id"], **outcomes[op["Name"]])
+        return bool(started)
+
+    # WHEN it runs
+    result = run_to_completion(
+        load("operations/invoke.py").handler,
+        {"sku": "book", "customer": "c-1"},
+        service=service,
+        lambda_context=lambda_context,
+        external=external,
+    )
+    # THEN the payload went out as JSON, the first result came back decoded, the failed target raised InvokeError
+    starts = [u for u in service.updates_of(1) if u["Type"] == "CHAINED_INVOKE"]
+    assert [(u["ChainedInvokeOptions"]["FunctionName"], u["Payload"]) for u in starts] == [
+        ("PricingFunction", '{"sku": "book"}')
+    ]
+    assert result.result == {"quote": {"total": 990}, "loyalty": "unavailable (Unavailable)"}
+    assert [o["Status"] for o in result.outputs] == ["PENDING", "PENDING", "SUCCEEDED"]
+
+
 # --- migrating ---------------------------------------------------------------------------------------------
 
 
@@ -318,7 +434,7 @@ def test_emulator_cli_commands_parse():
     from powertools_durable.local.cli import _parser
 
     commands = [c for c in shell_commands(Path("local/commands.sh")) if c[0] == "powertools-durable"]
-    assert len(commands) == 4
+    assert len(commands) == 8
     # THEN the CLI accepts each of them
     for command in commands:
         _parser().parse_args(command[1:])
@@ -331,7 +447,7 @@ def test_aws_cli_commands_name_real_operations_and_parameters():
     model = boto3.client("lambda", region_name="us-east-1").meta.service_model
     cli_only = {"endpoint-url", "cli-binary-format", "payload", "invocation-type", "function-name"}
     commands = [c for p in ("local/commands.sh", "sam/commands.sh") for c in shell_commands(Path(p)) if c[0] == "aws"]
-    assert len(commands) == 5
+    assert len(commands) == 6
     for command in commands:
         # THEN each names an operation of the Lambda API, with parameters of its input
         operation = model.operation_model("".join(part.title() for part in command[2].split("-")))

@@ -28,7 +28,16 @@ def test_docs_build_strict(tmp_path):
 
     # THEN it succeeds and every page of the nav is there, with no snippet left unexpanded
     assert completed.returncode == 0, completed.stdout + completed.stderr
-    for page in ("getting-started", "powertools", "operations", "local", "deploying", "migrating", "benchmarks"):
+    for page in (
+        "getting-started",
+        "powertools",
+        "operations",
+        "local",
+        "deploying",
+        "migrating",
+        "conformance",
+        "benchmarks",
+    ):
         html = (site / page / "index.html").read_text()
         assert "--8&lt;--" not in html, page
     assert (site / "index.html").exists()
