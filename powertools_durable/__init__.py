@@ -42,6 +42,8 @@ _EXPORTS: dict[str, str] = {
     "RetryPresets": "powertools_durable.retries",
     "RetryStrategyConfig": "powertools_durable.retries",
     "create_retry_strategy": "powertools_durable.retries",
+    "WithRetryConfig": "powertools_durable.retries",
+    "with_retry": "powertools_durable.retries",
     # serialization
     "SerDes": "powertools_durable.serdes",
     "SerDesContext": "powertools_durable.serdes",
@@ -60,6 +62,7 @@ _EXPORTS: dict[str, str] = {
     "StepError": "powertools_durable.exceptions",
     "StepInterruptedError": "powertools_durable.exceptions",
     "SerDesError": "powertools_durable.exceptions",
+    "RetryableSerDesError": "powertools_durable.exceptions",
     "ChildContextError": "powertools_durable.exceptions",
     "InvokeError": "powertools_durable.exceptions",
     "CallbackError": "powertools_durable.exceptions",
@@ -100,6 +103,7 @@ __all__ = [
     "RetryDecision",
     "RetryPresets",
     "RetryStrategyConfig",
+    "RetryableSerDesError",
     "SerDes",
     "SerDesContext",
     "SerDesError",
@@ -113,6 +117,7 @@ __all__ = [
     "WaitForCallbackConfig",
     "WaitForCallbackContext",
     "WaitForConditionError",
+    "WithRetryConfig",
     "__version__",
     "create_retry_strategy",
     "durable_execution",
@@ -121,6 +126,7 @@ __all__ = [
     "durable_wait_for_callback",
     "durable_with_child_context",
     "get_durable_context",
+    "with_retry",
 ]
 
 
@@ -154,6 +160,7 @@ if TYPE_CHECKING:
         InvocationError,
         InvokeError,
         NonDeterministicExecutionError,
+        RetryableSerDesError,
         SerDesError,
         StepError,
         StepInterruptedError,
@@ -166,6 +173,13 @@ if TYPE_CHECKING:
     from powertools_durable.operations.callback import Callback
     from powertools_durable.operations.child import durable_with_child_context
     from powertools_durable.operations.wait_for_callback import WaitForCallbackContext, durable_wait_for_callback
-    from powertools_durable.retries import RetryDecision, RetryPresets, RetryStrategyConfig, create_retry_strategy
+    from powertools_durable.retries import (
+        RetryDecision,
+        RetryPresets,
+        RetryStrategyConfig,
+        WithRetryConfig,
+        create_retry_strategy,
+        with_retry,
+    )
     from powertools_durable.serdes import ExtendedTypeSerDes, JsonSerDes, PassThroughSerDes, SerDes, SerDesContext
     from powertools_durable.types import StepContext

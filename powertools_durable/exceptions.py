@@ -59,6 +59,10 @@ class StepInterruptedError(InvocationError):
         self.step_id = step_id
 
 
+class RetryableSerDesError(InvocationError):
+    """A transient serdes failure (e.g. an offloading serdes timed out): fail the invocation, not the step."""
+
+
 class SerDesError(DurableExecutionsError):
     """A value could not be serialized to, or read back from, a checkpoint."""
 

@@ -11,8 +11,16 @@ import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from powertools_durable.config import Duration, JitterStrategy
+from powertools_durable.exceptions import SuspendExecution
+
+if TYPE_CHECKING:
+    from powertools_durable.config import ChildConfig
+    from powertools_durable.context import DurableContext
+
+T = TypeVar("T")
 
 RetryStrategy = Callable[[Exception, int], "RetryDecision"]
 
@@ -140,3 +148,50 @@ class RetryPresets:
                 jitter_strategy=JitterStrategy.NONE,
             )
         )
+
+
+@dataclass
+class WithRetryConfig(Generic[T]):
+    """How :func:`with_retry` retries a block of durable operations.
+
+    ``wrap_with_run_in_child_context`` (default) runs the attempts in one child context, so a
+    final failure surfaces as ``ChildContextError``; otherwise the last error propagates as it is.
+    """
+
+    retry_strategy: RetryStrategy | None = None
+    wrap_with_run_in_child_context: bool = True
+    child_context_config: ChildConfig[T] | None = None
+
+
+def with_retry(
+    context: DurableContext,
+    func: Callable[[DurableContext, int], T],
+    config: WithRetryConfig[T],
+    name: str | None = None,
+) -> T:
+    """Run ``func(context, attempt)`` again after a durable backoff wait until it succeeds or the strategy gives up.
+
+    Unlike a step's retries, the whole body is retried, whatever durable operations it holds;
+    each backoff is a ``wait`` (named ``{name}-backoff-{attempt}`` when ``name`` is given), so
+    replay walks the same attempts from their checkpoints.
+    """
+    strategy = config.retry_strategy or create_retry_strategy()
+
+    def attempts(ctx: DurableContext) -> T:
+        attempt = 0
+        while True:
+            attempt += 1
+            try:
+                return func(ctx, attempt)
+            except SuspendExecution:
+                raise
+            except Exception as error:
+                decision = strategy(error, attempt)
+                if not decision.should_retry:
+                    raise
+                ctx.wait(decision.delay, name=f"{name}-backoff-{attempt}" if name else None)
+
+    if config.wrap_with_run_in_child_context:
+        child_config: Any = config.child_context_config
+        return context.run_in_child_context(attempts, name=name, config=child_config)
+    return attempts(context)

@@ -22,7 +22,7 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any, Generic, TypeVar
 
-from powertools_durable.exceptions import SerDesError
+from powertools_durable.exceptions import RetryableSerDesError, SerDesError
 from powertools_durable.service.wire import CHECKPOINT_SIZE_LIMIT
 
 T = TypeVar("T")
@@ -249,8 +249,8 @@ def serialize(serdes: SerDes[Any] | None, value: Any, context: SerDesContext) ->
     """Serialize with ``serdes`` (or the default), turning any failure into a :class:`SerDesError`."""
     try:
         return (serdes or DEFAULT_SERDES).serialize(value, context)
-    except SerDesError:
-        raise
+    except (SerDesError, RetryableSerDesError):
+        raise  # already classified: a retryable one fails the invocation
     except Exception as exc:
         raise SerDesError(
             f"cannot serialize result of operation {context.operation_id}: {type(exc).__name__}: {exc}"
@@ -261,8 +261,8 @@ def deserialize(serdes: SerDes[Any] | None, data: str, context: SerDesContext) -
     """Deserialize with ``serdes`` (or the default), turning any failure into a :class:`SerDesError`."""
     try:
         return (serdes or DEFAULT_SERDES).deserialize(data, context)
-    except SerDesError:
-        raise
+    except (SerDesError, RetryableSerDesError):
+        raise  # already classified: a retryable one fails the invocation
     except Exception as exc:
         raise SerDesError(
             f"cannot deserialize result of operation {context.operation_id}: {type(exc).__name__}: {exc}"
