@@ -28,6 +28,11 @@ _EXPORTS: dict[str, str] = {
     "durable_wait_for_callback": "powertools_durable.operations.wait_for_callback",
     "WaitForCallbackContext": "powertools_durable.operations.wait_for_callback",
     "Callback": "powertools_durable.operations.callback",
+    "WaitForConditionCheckContext": "powertools_durable.operations.wait_for_condition",
+    "WaitForConditionConfig": "powertools_durable.operations.wait_for_condition",
+    "WaitForConditionDecision": "powertools_durable.operations.wait_for_condition",
+    "WaitStrategyConfig": "powertools_durable.operations.wait_for_condition",
+    "create_wait_strategy": "powertools_durable.operations.wait_for_condition",
     "StepContext": "powertools_durable.types",
     # configuration
     "Duration": "powertools_durable.config",
@@ -116,10 +121,15 @@ __all__ = [
     "ValidationError",
     "WaitForCallbackConfig",
     "WaitForCallbackContext",
+    "WaitForConditionCheckContext",
+    "WaitForConditionConfig",
+    "WaitForConditionDecision",
     "WaitForConditionError",
+    "WaitStrategyConfig",
     "WithRetryConfig",
     "__version__",
     "create_retry_strategy",
+    "create_wait_strategy",
     "durable_execution",
     "durable_handler",
     "durable_step",
@@ -173,6 +183,13 @@ if TYPE_CHECKING:
     from powertools_durable.operations.callback import Callback
     from powertools_durable.operations.child import durable_with_child_context
     from powertools_durable.operations.wait_for_callback import WaitForCallbackContext, durable_wait_for_callback
+    from powertools_durable.operations.wait_for_condition import (
+        WaitForConditionCheckContext,
+        WaitForConditionConfig,
+        WaitForConditionDecision,
+        WaitStrategyConfig,
+        create_wait_strategy,
+    )
     from powertools_durable.retries import (
         RetryDecision,
         RetryPresets,

@@ -27,6 +27,11 @@ from powertools_durable.operations.invoke import run_invoke
 from powertools_durable.operations.step import run_step
 from powertools_durable.operations.wait import run_wait
 from powertools_durable.operations.wait_for_callback import WaitForCallbackContext, run_wait_for_callback
+from powertools_durable.operations.wait_for_condition import (
+    WaitForConditionCheckContext,
+    WaitForConditionConfig,
+    run_wait_for_condition,
+)
 from powertools_durable.replay.identity import check_identity, operation_id
 from powertools_durable.replay.state import ExecutionState
 from powertools_durable.serdes import SerDes
@@ -237,6 +242,32 @@ class DurableContext:
             When the submitter failed for good.
         """
         return run_wait_for_callback(self, submitter, name, config)
+
+    def wait_for_condition(
+        self,
+        check: Callable[[T, WaitForConditionCheckContext], T],
+        config: WaitForConditionConfig[T],
+        name: str | None = None,
+    ) -> T:
+        """Poll ``check`` until ``config.wait_strategy`` stops, suspending between polls; return the final state.
+
+        Parameters
+        ----------
+        check
+            ``check(state, WaitForConditionCheckContext) -> new state``; the first poll gets
+            ``config.initial_state``, each later one the state the previous poll returned.
+        config
+            The wait strategy (``create_wait_strategy`` builds one), the initial state and the serdes.
+        name
+            Shown in the history.
+
+        Raises
+        ------
+        WaitForConditionError
+            When the check or the wait strategy raised (attempts exhausted included): the
+            operation is checkpointed FAILED, and a replay raises the same error.
+        """
+        return run_wait_for_condition(self, check, config, name)
 
     def invoke(
         self, function_name: str, payload: P_, name: str | None = None, config: InvokeConfig[P_, R_] | None = None

@@ -4,7 +4,8 @@ The service appends events in the same transaction as the change they describe, 
 history is a log, never rebuilt from the operations on read (conformance facts 1-7):
 
 - one event per operation update, in update order (a RETRY is a ``StepFailed`` with
-  ``RetryDetails.NextAttemptDelaySeconds``); EXECUTION updates give no event of their own;
+  ``RetryDetails.NextAttemptDelaySeconds``, or a ``StepSucceeded`` with them when it carries a
+  wait_for_condition poll's state instead of an error); EXECUTION updates give no event of their own;
 - ``WaitSucceeded`` is written by the service when the wait's timer fires;
 - ``InvocationCompleted`` closes every invocation, crashed ones included (with an ``Error``);
 - the terminal ``Execution*`` event comes last.
@@ -70,6 +71,12 @@ def update_event(update: WireDict, before: WireDict | None, after: WireDict, now
     event_type = _UPDATE_EVENTS.get((update["Type"], update["Action"]))
     if event_type is None:
         return None
+    # A RETRY without an Error is a wait_for_condition poll: its state is a result, not a failure.
+    polled = (
+        update["Action"] == OperationAction.RETRY and update.get("Error") is None and update.get("Payload") is not None
+    )
+    if polled:
+        event_type = "StepSucceeded"
     details: WireDict = {}
     step = after.get("StepDetails") or {}
     if event_type == "StepSucceeded":
@@ -78,6 +85,10 @@ def update_event(update: WireDict, before: WireDict | None, after: WireDict, now
         details["RetryDetails"] = {
             "CurrentAttempt": int(((before or {}).get("StepDetails") or {}).get("Attempt", 0)) + 1
         }
+        if polled:
+            details["RetryDetails"]["NextAttemptDelaySeconds"] = int(
+                (update.get("StepOptions") or {}).get("NextAttemptDelaySeconds") or 0
+            )
     elif event_type == "StepFailed":
         details["Error"] = _error(update.get("Error"))
         retry: WireDict = {"CurrentAttempt": int(step.get("Attempt", 1))}

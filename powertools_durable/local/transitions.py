@@ -55,7 +55,14 @@ def apply_step(update: WireDict, current: WireDict | None, now_ms: int) -> WireD
         delay = int(((update.get("StepOptions") or {}).get("NextAttemptDelaySeconds")) or 0)
         op = _base(update, current, OperationStatus.PENDING, now_ms)
         details["Attempt"] += 1
-        details["Error"] = update.get("Error") or {}
+        # A failed attempt's RETRY carries its Error; a wait_for_condition poll's RETRY carries the
+        # polled state as its Payload, which the next attempt reads back as the step's Result.
+        if update.get("Error") is not None or update.get("Payload") is None:
+            details["Error"] = update.get("Error") or {}
+        else:
+            details.pop("Error", None)
+        if update.get("Payload") is not None:
+            details["Result"] = update["Payload"]
         details["NextAttemptTimestamp"] = now_ms + delay * 1000
     else:
         raise InvalidUpdateError(f"action {action} is not valid for a STEP operation")

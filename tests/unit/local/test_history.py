@@ -113,3 +113,25 @@ def test_child_context_events_carry_parent_and_result() -> None:
     assert done["EventType"] == "ContextSucceeded"
     assert done["Name"] == "kid"
     assert done["ContextSucceededDetails"] == {"Result": {"Payload": "1", "Truncated": False}}
+
+
+def test_wait_for_condition_poll_is_a_step_succeeded_whose_state_the_next_attempt_reads() -> None:
+    # GIVEN a wait_for_condition poll: a RETRY carrying the polled state, no error
+    def poll(action: str, **fields: Any) -> dict[str, Any]:
+        return {"Id": "p1", "Type": "STEP", "SubType": "WaitForCondition", "Action": action, **fields}
+
+    op = apply_update(poll("START"), None, NOW)
+    retry = poll("RETRY", Payload="1", StepOptions={"NextAttemptDelaySeconds": 2})
+    pending = apply_update(retry, op, NOW)
+    event = history.update_event(retry, op, pending, NOW)
+    # THEN Lambda's history shows a StepSucceeded with the state and the next attempt's delay
+    assert event is not None
+    assert event["EventType"] == "StepSucceeded"
+    assert event["StepSucceededDetails"] == {
+        "Result": {"Payload": "1", "Truncated": False},
+        "RetryDetails": {"CurrentAttempt": 1, "NextAttemptDelaySeconds": 2},
+    }
+    # AND the operation keeps the state as its Result, with no Error, once READY and STARTED again
+    ready = fire(pending, NOW + 2_000)
+    again = apply_update(poll("START"), ready, NOW + 2_000)
+    assert again["StepDetails"] == {"Attempt": 1, "Result": "1"}
