@@ -189,9 +189,13 @@ class ConformanceRunner:
             kwargs["Marker"] = page["NextMarker"]
 
     def _act(self, arn: str, action: CallbackAction) -> None:
-        """After ``Delay`` (modelled seconds), answer the callback named ``CallbackName``."""
-        time.sleep(action.delay / self.time_scale)
+        """``Delay`` (modelled seconds) after the execution suspended on it, answer the callback named ``CallbackName``.
+
+        Counting from the suspension, not from the start, keeps the answer after the invocation's
+        ``InvocationCompleted`` however slow a loaded machine makes that invocation.
+        """
         callback_id = self._callback_id(arn, action.callback_name)
+        time.sleep(action.delay / self.time_scale)
         if action.operation == "success":
             # The external system answers with the JSON of the value (a string arrives quoted).
             payload = json.dumps(action.payload)
@@ -207,14 +211,17 @@ class ConformanceRunner:
     def _callback_id(self, arn: str, name: str) -> str:
         deadline = time.monotonic() + self.timeout
         while time.monotonic() < deadline:
-            answered = {e.get("Id") for e in self._history(arn) if e["EventType"] != "CallbackStarted"}
-            for event in self._history(arn):
+            events = self._history(arn)
+            answered = {e.get("Id") for e in events if e["EventType"] != "CallbackStarted"}
+            completed = [e.get("EventId") or 0 for e in events if e["EventType"] == "InvocationCompleted"]
+            for event in events:
                 if event["EventType"] != "CallbackStarted" or event.get("Id") in answered:
                     continue
-                if name == "*" or event.get("Name") == name:
+                suspended = any(done > (event.get("EventId") or 0) for done in completed)
+                if suspended and (name == "*" or event.get("Name") == name):
                     return str(event["CallbackStartedDetails"]["CallbackId"])
             time.sleep(self.poll_interval)
-        raise TimeoutError(f"no pending callback named {name!r} appeared within {self.timeout} s")
+        raise TimeoutError(f"no callback named {name!r} was pending on a suspended execution within {self.timeout} s")
 
     def _check_logs(self, requirement: Requirement, arn: str) -> None:
         if self.logs is None:
