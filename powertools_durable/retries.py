@@ -79,6 +79,17 @@ def apply_jitter(strategy: JitterStrategy, delay: float) -> int:
     return max(1, math.ceil(delay))
 
 
+def backoff_delay(
+    initial_seconds: int, backoff_rate: float, attempts_made: int, max_seconds: int, jitter: JitterStrategy
+) -> Duration:
+    """The delay after attempt ``attempts_made``: ``min(initial * rate**(n-1), max)``, jittered (>= 1 s).
+
+    Shared by step retries and ``wait_for_condition`` polling, which back off the same way.
+    """
+    base = min(initial_seconds * backoff_rate ** (attempts_made - 1), max_seconds)
+    return Duration(apply_jitter(jitter, base))
+
+
 def _is_retryable(error: Exception, config: RetryStrategyConfig) -> bool:
     if config.retryable_errors is None and config.retryable_error_types is None:
         return True
@@ -96,8 +107,11 @@ def create_retry_strategy(config: RetryStrategyConfig | None = None) -> RetryStr
     def strategy(error: Exception, attempts_made: int) -> RetryDecision:
         if attempts_made >= cfg.max_attempts or not _is_retryable(error, cfg):
             return RetryDecision.no_retry()
-        base = min(cfg.initial_delay_seconds * cfg.backoff_rate ** (attempts_made - 1), cfg.max_delay_seconds)
-        return RetryDecision.retry(Duration(apply_jitter(cfg.jitter_strategy, base)))
+        return RetryDecision.retry(
+            backoff_delay(
+                cfg.initial_delay_seconds, cfg.backoff_rate, attempts_made, cfg.max_delay_seconds, cfg.jitter_strategy
+            )
+        )
 
     return strategy
 

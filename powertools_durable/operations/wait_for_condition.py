@@ -24,7 +24,7 @@ from powertools_durable.exceptions import (
     ValidationError,
     WaitForConditionError,
 )
-from powertools_durable.retries import apply_jitter
+from powertools_durable.retries import backoff_delay
 from powertools_durable.serdes import SerDes, SerDesContext, deserialize, ensure_checkpointable, serialize
 from powertools_durable.service.wire import (
     OperationAction,
@@ -109,8 +109,14 @@ def create_wait_strategy(config: WaitStrategyConfig[T]) -> Callable[[T, int], Wa
         if attempts_made >= config.max_attempts:
             msg = f"wait_for_condition exhausted {config.max_attempts} attempts before the condition was met"
             raise WaitForConditionError(msg)
-        base = min(config.initial_delay_seconds * config.backoff_rate ** (attempts_made - 1), config.max_delay_seconds)
-        return WaitForConditionDecision.continue_waiting(Duration(apply_jitter(config.jitter_strategy, base)))
+        delay = backoff_delay(
+            config.initial_delay_seconds,
+            config.backoff_rate,
+            attempts_made,
+            config.max_delay_seconds,
+            config.jitter_strategy,
+        )
+        return WaitForConditionDecision.continue_waiting(delay)
 
     return strategy
 
