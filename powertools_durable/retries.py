@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from powertools_durable.config import Duration, JitterStrategy
-from powertools_durable.exceptions import SuspendExecution
+from powertools_durable.exceptions import ExecutionError, InvocationError, SuspendExecution
 
 if TYPE_CHECKING:
     from powertools_durable.config import ChildConfig
@@ -197,8 +197,8 @@ def with_retry(
             attempt += 1
             try:
                 return func(ctx, attempt)
-            except SuspendExecution:
-                raise
+            except (SuspendExecution, InvocationError, ExecutionError):
+                raise  # suspension, a failed invocation (Lambda retries it) or a doomed execution: never retried here
             except Exception as error:
                 decision = strategy(error, attempt)
                 if not decision.should_retry:

@@ -1,23 +1,24 @@
-"""The execution's operations and the checkpointer: the only caller of the service client.
+"""The execution's operations, as replayed and as checkpointed during this invocation.
 
-Checkpoints are synchronous: :meth:`ExecutionState.checkpoint` sends every queued update in
-one CheckpointDurableExecution call, chains the returned token and merges the returned
-operations. A queued update (a step's START under at-least-once semantics) rides along
-with the next call instead of costing one of its own.
+:class:`ExecutionState` holds state only: operations by id, which of them existed before the
+invocation ran any code (replay), and the error that dooms the execution. Every call to the
+service goes through its :class:`~powertools_durable.replay.checkpointer.Checkpointer` (group
+commit, safe for concurrent branches); ``checkpoint`` / ``enqueue`` / ``flush`` are its verbs,
+kept here because every operation reaches the service through ``ctx.state``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 
-from powertools_durable.exceptions import CheckpointError, ExecutionError, InvocationError
+from powertools_durable.exceptions import CheckpointError, ExecutionError
+from powertools_durable.replay.checkpointer import Checkpointer
 from powertools_durable.service.client import DurableServiceClient
-from powertools_durable.service.envelope import check_operation
 from powertools_durable.service.wire import OperationType, WireDict
 
 
 class ExecutionState:
-    """Operations by id, the checkpoint token, and the updates not yet sent.
+    """Operations by id, and the checkpointer that records new ones.
 
     ``operations`` includes the EXECUTION operation, so Powertools' replay detection
     (``len(state.operations) > 1``) works on it.
@@ -31,13 +32,10 @@ class ExecutionState:
         client: DurableServiceClient,
     ) -> None:
         self.durable_execution_arn = durable_execution_arn
-        self.checkpoint_token: str | None = checkpoint_token
         self.client = client
         self._operations: dict[str, WireDict] = {op["Id"]: op for op in operations}
-        self._pending: list[WireDict] = []
-        self._failure: InvocationError | None = None
+        self.checkpointer = Checkpointer(client, durable_execution_arn, checkpoint_token, self._merge)
         self._fatal: ExecutionError | None = None
-        self.checkpoint_calls = 0
         self.replayable: frozenset[str] = frozenset()
         self._replayable_by_parent: dict[str | None, frozenset[str]] = {}
 
@@ -45,14 +43,21 @@ class ExecutionState:
     def operations(self) -> Mapping[str, WireDict]:
         return self._operations
 
+    @property
+    def checkpoint_token(self) -> str | None:
+        return self.checkpointer.token
+
+    @property
+    def checkpoint_calls(self) -> int:
+        return self.checkpointer.calls
+
+    def _merge(self, operations: Iterable[WireDict]) -> None:
+        for op in operations:
+            self._operations[op["Id"]] = op
+
     def page_in(self, marker: str | None) -> None:
         """Fetch the pages of state that did not fit in the invocation envelope."""
-        while marker:
-            page = self.client.get_execution_state(self.durable_execution_arn, self._token(), marker)
-            for index, op in enumerate(page.get("Operations") or ()):
-                check_operation(op, f"GetDurableExecutionState.Operations[{index}]")
-                self._operations[op["Id"]] = op
-            marker = page.get("NextMarker") or None
+        self.checkpointer.page_in(marker)
 
     def seal_replay(self) -> None:
         """Remember which operations existed before this invocation ran any code."""
@@ -78,40 +83,23 @@ class ExecutionState:
 
     def enqueue(self, update: WireDict) -> None:
         """Queue an update to be sent with the next checkpoint call."""
-        self._pending.append(update)
+        self.checkpointer.enqueue(update)
 
     def checkpoint(self, *updates: WireDict) -> None:
-        """Send the queued updates and ``updates`` in one call; raise if it cannot be written.
+        """Send the queued updates and ``updates``; return once they are acknowledged, raise if they cannot be.
 
         A failure poisons the state: every later checkpoint re-raises it, and the handler
         raises it at the end even if user code caught it, so the invocation fails and Lambda
         retries it instead of reporting an outcome that was never recorded.
         """
-        self.raise_if_failed()
-        batch = [*self._pending, *updates]
-        if not batch:
-            return
-        try:
-            response = self.client.checkpoint(self.durable_execution_arn, self._token(), batch)
-        except InvocationError as exc:
-            self._failure = exc
-            raise
-        self._pending.clear()
-        self.checkpoint_calls += 1
-        self.checkpoint_token = response.get("CheckpointToken")
-        new_state = response.get("NewExecutionState") or {}
-        for op in new_state.get("Operations") or ():
-            self._operations[op["Id"]] = op
-        self.page_in(new_state.get("NextMarker"))
+        self.checkpointer.commit(*updates)
 
     def flush(self) -> None:
         """Send whatever is still queued (before the invocation returns)."""
-        if self._pending:
-            self.checkpoint()
+        self.checkpointer.flush()
 
     def raise_if_failed(self) -> None:
-        if self._failure is not None:
-            raise self._failure
+        self.checkpointer.raise_if_failed()
 
     @property
     def fatal_error(self) -> ExecutionError | None:
@@ -128,11 +116,3 @@ class ExecutionState:
         self.raise_if_failed()
         if self._fatal is not None:
             raise self._fatal
-
-    def _token(self) -> str:
-        if not self.checkpoint_token:
-            self._failure = CheckpointError(
-                "no checkpoint token: the execution was already completed by an earlier checkpoint"
-            )
-            raise self._failure
-        return self.checkpoint_token

@@ -42,14 +42,26 @@ def _require_str(event: dict[str, Any], field: str) -> str:
     return value
 
 
-def check_operation(op: Any, where: str) -> WireDict:
-    """Check the fields every operation must carry (``Id``, ``Type``, ``Status``)."""
+def operation_problem(op: Any) -> tuple[str, str] | None:
+    """What is wrong with ``op`` as an operation: ``(field suffix, problem)``, ``None`` when nothing is.
+
+    An operation must carry ``Id``, ``Type`` and ``Status`` as strings.
+    """
     if not isinstance(op, dict):
-        raise _fail(where, f"must be an object, got {type(op).__name__}")
+        return "", f"must be an object, got {type(op).__name__}"
     for field in ("Id", "Type", "Status"):
         if not isinstance(op.get(field), str):
-            raise _fail(f"{where}.{field}", "is missing or not a string")
-    return op
+            return f".{field}", "is missing or not a string"
+    return None
+
+
+def check_operation(op: Any, where: str) -> WireDict:
+    """Check the fields every operation must carry; raise :class:`InvalidEnvelopeError` naming the one that is wrong."""
+    problem = operation_problem(op)
+    if problem is not None:
+        raise _fail(where + problem[0], problem[1])
+    result: WireDict = op
+    return result
 
 
 def parse_invocation(event: Any) -> InvocationInput:

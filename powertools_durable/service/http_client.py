@@ -276,8 +276,7 @@ class HttpServiceClient:
                     continue  # an idle keep-alive connection the server closed: retry at once
             else:
                 if 200 <= status < 300:
-                    result: WireDict = json.loads(payload) if payload else {}
-                    return result
+                    return _success_body(operation, error, status, payload)
                 last = _error_from(status, headers, payload)
                 if not last.retryable:
                     raise error(f"{operation} failed: {last}") from last
@@ -325,6 +324,19 @@ class HttpServiceClient:
         if self._connection is not None:
             self._connection.close()
             self._connection = None
+
+
+def _success_body(operation: str, error: type[InvocationError], status: int, payload: bytes) -> WireDict:
+    """The JSON object of a 2xx answer; anything else (HTML from a proxy, an array) fails the invocation."""
+    if not payload:
+        return {}
+    try:
+        result = json.loads(payload)
+    except (ValueError, RecursionError) as exc:
+        raise error(f"{operation} answered HTTP {status} with a body that is not JSON: {payload[:80]!r}") from exc
+    if not isinstance(result, dict):
+        raise error(f"{operation} answered HTTP {status} with a JSON {type(result).__name__}, not an object")
+    return result
 
 
 def _now() -> datetime:

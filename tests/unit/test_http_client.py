@@ -97,7 +97,7 @@ class Stub:
 
     def __init__(self) -> None:
         self.requests: list[dict[str, Any]] = []
-        self.script: list[tuple[int, dict[str, str], dict[str, Any]]] = []
+        self.script: list[tuple[int, dict[str, str], Any]] = []
         self.default: tuple[int, dict[str, str], dict[str, Any]] = (
             200,
             {},
@@ -115,7 +115,7 @@ class Stub:
                     {"method": self.command, "path": self.path, "headers": dict(self.headers), "body": body}
                 )
                 status, headers, payload = stub.script.pop(0) if stub.script else stub.default
-                data = json.dumps(payload).encode()
+                data = payload if isinstance(payload, bytes) else json.dumps(payload).encode()
                 self.send_response(status)
                 for name, value in headers.items():
                     self.send_header(name, value)
@@ -359,3 +359,22 @@ def test_endpoint_defaults_to_the_regional_lambda_endpoint(monkeypatch):
     client = HttpServiceClient.from_env()
     assert client is not None
     assert client.endpoint == "https://lambda.eu-west-1.amazonaws.com"
+
+
+@pytest.mark.parametrize(
+    ("body", "problem"),
+    [
+        (b"<html><body>502 Bad Gateway</body></html>", "not JSON"),
+        (b"[1, 2]", "JSON list, not an object"),
+        (b"[" * 100_000, "not JSON"),
+        (b'"token"', "JSON str, not an object"),
+    ],
+)
+def test_a_successful_answer_that_is_not_a_json_object_raises_checkpoint_error(stub, body, problem):
+    # GIVEN a proxy answering 200 with a body that is not the service's JSON object
+    stub.default = (200, {}, body)
+    # WHEN our client checkpoints / THEN a CheckpointError (the invocation is retried) names the problem
+    with pytest.raises(CheckpointError) as caught:
+        make_client(stub).checkpoint(ARN, "t", UPDATES)
+    assert problem in str(caught.value)
+    assert "CheckpointDurableExecution" in str(caught.value)

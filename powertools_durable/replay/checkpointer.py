@@ -1,0 +1,243 @@
+"""The checkpointer: the only code that calls the durable-execution service.
+
+Built for concurrent callers (parallel branches, map iterations) as a *group commit*: at most one
+CheckpointDurableExecution call is in flight; everything enqueued while it flies goes together in
+the next call, so N branches finishing at once cost one round trip, not N. There is no background
+thread: a caller that needs its updates acknowledged and finds no call in flight sends the batch
+itself (it becomes the leader), so sequential code pays exactly one call per step and no thread
+hand-off.
+
+Guarantees:
+
+- updates go out in the order they were enqueued, each exactly once; tokens are chained in order
+  (one call in flight at a time);
+- :meth:`Checkpointer.commit` returns only once its updates are acknowledged;
+- a failed call, or a malformed answer, poisons the checkpointer: it fails every waiter and every
+  later call with the same :class:`~powertools_durable.exceptions.InvocationError`, so the
+  invocation fails and Lambda retries it; the updates of the failed call stay queued, never
+  half-recorded;
+- a batch never exceeds the API's limits (:data:`MAX_BATCH_UPDATES` updates,
+  :data:`MAX_BATCH_BYTES` of payload); a larger queue is split over several calls.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from powertools_durable.exceptions import CheckpointError, GetExecutionStateError, InvocationError
+from powertools_durable.service.client import DurableServiceClient
+from powertools_durable.service.envelope import operation_problem
+from powertools_durable.service.wire import WireDict
+
+MAX_BATCH_UPDATES = 250
+MAX_BATCH_BYTES = 750 * 1024  # what one call may carry; a single larger update (a 6 MB result) goes alone
+
+MergeOperations = Callable[[Iterable[WireDict]], None]
+
+
+def _update_size(update: WireDict) -> int:
+    """The bytes an update weighs in a request: its payload and error dominate; 200 covers the rest."""
+    size = 200
+    payload = update.get("Payload")
+    if isinstance(payload, str):
+        size += len(payload) if payload.isascii() else len(payload.encode())
+    error = update.get("Error")
+    if error:
+        size += sum(len(str(value)) for value in error.values()) if isinstance(error, dict) else len(str(error))
+    return size
+
+
+def take_batch(queue: list[WireDict]) -> list[WireDict]:
+    """Remove and return the longest prefix of ``queue`` that fits in one call (at least one update)."""
+    count, total = 0, 0
+    for update in queue:
+        size = _update_size(update)
+        if count and (count == MAX_BATCH_UPDATES or total + size > MAX_BATCH_BYTES):
+            break
+        count += 1
+        total += size
+    batch = queue[:count]
+    del queue[:count]
+    return batch
+
+
+def _malformed(operation: str, problem: str) -> str:
+    return f"{operation} answered with a malformed response ({problem}); the invocation will be retried"
+
+
+def checked_operations(operations: Any, operation: str) -> list[WireDict]:
+    """``operations`` from a service answer, checked for the fields the engine reads."""
+    if operations is None:
+        return []
+    if not isinstance(operations, list):
+        raise CheckpointError(_malformed(operation, f"Operations is a {type(operations).__name__}, not a list"))
+    for index, op in enumerate(operations):
+        problem = operation_problem(op)
+        if problem is not None:
+            raise CheckpointError(_malformed(operation, f"Operations[{index}]{problem[0]} {problem[1]}"))
+    return operations
+
+
+def _checked_marker(marker: Any, operation: str) -> str | None:
+    if marker is None or marker == "":
+        return None
+    if not isinstance(marker, str):
+        raise CheckpointError(_malformed(operation, f"NextMarker is a {type(marker).__name__}, not a string"))
+    return marker
+
+
+class Checkpointer:
+    """Group commit over a :class:`DurableServiceClient`, for one invocation.
+
+    Parameters
+    ----------
+    client
+        The service client.
+    durable_execution_arn, token
+        The execution and the checkpoint token the invocation started with.
+    merge
+        Called with the operations of every answer (checkpoint and state pages), in order.
+    """
+
+    def __init__(self, client: DurableServiceClient, durable_execution_arn: str, token: str, merge: MergeOperations):
+        self.client = client
+        self.durable_execution_arn = durable_execution_arn
+        self.token: str | None = token
+        self.calls = 0
+        self._merge = merge
+        self._cond = threading.Condition(threading.Lock())
+        self._queue: list[WireDict] = []
+        self._enqueued = 0  # updates ever enqueued; an update's number is its position in that sequence
+        self._acknowledged = 0  # updates acknowledged by the service, a prefix of that sequence
+        self._in_flight = False
+        self._failure: InvocationError | None = None
+
+    # -- what operations call ---------------------------------------------------------------------------
+    def enqueue(self, update: WireDict) -> None:
+        """Queue ``update``: it goes out with the next call, without anyone waiting for it."""
+        with self._cond:
+            self._queue.append(update)
+            self._enqueued += 1
+
+    def commit(self, *updates: WireDict) -> None:
+        """Queue ``updates`` and return once they (and everything queued before) are acknowledged.
+
+        Raises
+        ------
+        InvocationError
+            The call carrying them, or an earlier one, failed; nothing after it was recorded.
+        """
+        with self._cond:
+            self._queue.extend(updates)
+            self._enqueued += len(updates)
+            self._wait_acknowledged(self._enqueued)
+
+    def flush(self) -> None:
+        """Send whatever is queued and wait for it (before the invocation returns)."""
+        with self._cond:
+            self._wait_acknowledged(self._enqueued)
+
+    @property
+    def pending(self) -> list[WireDict]:
+        """The updates not yet acknowledged and not in flight (a copy)."""
+        with self._cond:
+            return list(self._queue)
+
+    @property
+    def failure(self) -> InvocationError | None:
+        return self._failure
+
+    def raise_if_failed(self) -> None:
+        if self._failure is not None:
+            raise self._failure
+
+    def fail(self, exc: InvocationError) -> InvocationError:
+        """Poison the checkpointer with ``exc`` (first failure wins) and return the one that stands."""
+        with self._cond:
+            if self._failure is None:
+                self._failure = exc
+            self._cond.notify_all()
+            return self._failure
+
+    # -- state pages ------------------------------------------------------------------------------------
+    def page_in(self, marker: str | None) -> None:
+        """Fetch and merge the pages of state that follow ``marker`` (GetDurableExecutionState)."""
+        operation = "GetDurableExecutionState"
+        while marker:
+            try:
+                page = self.client.get_execution_state(self.durable_execution_arn, self._current_token(), marker)
+                if not isinstance(page, dict):
+                    raise GetExecutionStateError(_malformed(operation, f"a {type(page).__name__}, not an object"))
+                operations = checked_operations(page.get("Operations"), operation)
+                marker = _checked_marker(page.get("NextMarker"), operation)
+            except InvocationError as exc:
+                raise self.fail(exc) from None
+            except Exception as exc:  # a client that raised something else: still transient, never a verdict
+                raise self.fail(GetExecutionStateError(f"{operation} failed: {type(exc).__name__}: {exc}")) from exc
+            self._merge(operations)
+
+    # -- the group commit -------------------------------------------------------------------------------
+    def _wait_acknowledged(self, target: int) -> None:
+        """With the lock held: lead calls or wait for them until update number ``target`` is acknowledged."""
+        while self._acknowledged < target:
+            if self._failure is not None:
+                raise self._failure
+            if self._in_flight:
+                self._cond.wait()
+            else:
+                self._lead()
+
+    def _lead(self) -> None:
+        """With the lock held: send the next batch, releasing the lock while the call flies."""
+        batch = take_batch(self._queue)
+        self._in_flight = True
+        self._cond.release()
+        try:
+            failure = self._send(batch)
+        finally:
+            self._cond.acquire()
+            self._in_flight = False
+        if failure is None:
+            self._acknowledged += len(batch)
+        else:
+            self._queue[:0] = batch  # kept, never half-recorded: the invocation is retried from the checkpoint
+            if self._failure is None:
+                self._failure = failure
+        self._cond.notify_all()
+
+    def _send(self, batch: list[WireDict]) -> InvocationError | None:
+        """One CheckpointDurableExecution call and its answer's checks; the failure it ends in, if any."""
+        operation = "CheckpointDurableExecution"
+        try:
+            response = self.client.checkpoint(self.durable_execution_arn, self._current_token(), batch)
+            if not isinstance(response, dict):
+                raise CheckpointError(_malformed(operation, f"a {type(response).__name__}, not an object"))
+            token = response.get("CheckpointToken")
+            if token is not None and (not isinstance(token, str) or not token):
+                raise CheckpointError(_malformed(operation, "CheckpointToken is not a non-empty string"))
+            state = response.get("NewExecutionState")
+            if state is None:
+                state = {}
+            if not isinstance(state, dict):
+                raise CheckpointError(_malformed(operation, f"NewExecutionState is a {type(state).__name__}"))
+            operations = checked_operations(state.get("Operations"), operation)
+            marker = _checked_marker(state.get("NextMarker"), operation)
+        except InvocationError as exc:
+            return exc
+        except Exception as exc:  # a client that raised something else: still transient, never a verdict
+            return CheckpointError(f"{operation} failed: {type(exc).__name__}: {exc}")
+        self.calls += 1
+        self.token = token
+        self._merge(operations)
+        try:
+            self.page_in(marker)
+        except InvocationError as exc:
+            return exc
+        return None
+
+    def _current_token(self) -> str:
+        if not self.token:
+            raise CheckpointError("no checkpoint token: the execution was already completed by an earlier checkpoint")
+        return self.token

@@ -1,0 +1,191 @@
+"""The group-commit checkpointer: ordering, coalescing, splitting and failure, under concurrent callers."""
+
+from __future__ import annotations
+
+import threading
+from typing import Any
+
+import pytest
+
+from powertools_durable.exceptions import CheckpointError, InvocationError
+from powertools_durable.replay.checkpointer import MAX_BATCH_BYTES, MAX_BATCH_UPDATES, Checkpointer
+from powertools_durable.service.wire import WireDict
+
+ARN = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/f/e"
+
+
+class RecordingClient:
+    """Answers every checkpoint with the next token; can hold a call open or fail one."""
+
+    def __init__(self) -> None:
+        self.calls: list[tuple[str, list[WireDict]]] = []
+        self.gate: threading.Event | None = None
+        self.entered = threading.Event()
+        self.fail_on_call: int | None = None
+        self._lock = threading.Lock()
+
+    def checkpoint(self, durable_execution_arn: str, checkpoint_token: str, updates: list[WireDict]) -> WireDict:
+        with self._lock:
+            self.calls.append((checkpoint_token, list(updates)))
+            number = len(self.calls)
+        self.entered.set()
+        if self.gate is not None:
+            assert self.gate.wait(10)
+        if number == self.fail_on_call:
+            raise CheckpointError("CheckpointDurableExecution failed: ServiceException (simulated)")
+        return {
+            "CheckpointToken": f"t{number}",
+            "NewExecutionState": {"Operations": [{"Id": u["Id"], "Type": "STEP", "Status": "X"} for u in updates]},
+        }
+
+    def get_execution_state(self, *args: Any, **kwargs: Any) -> WireDict:
+        return {"Operations": []}
+
+
+def update(n: int, payload: str | None = None) -> WireDict:
+    u: WireDict = {"Id": f"op-{n}", "Type": "STEP", "Action": "SUCCEED"}
+    if payload is not None:
+        u["Payload"] = payload
+    return u
+
+
+def make(client: RecordingClient) -> tuple[Checkpointer, dict[str, WireDict]]:
+    merged: dict[str, WireDict] = {}
+
+    def merge(ops: Any) -> None:
+        for op in ops:
+            merged[op["Id"]] = op
+
+    return Checkpointer(client, ARN, "t0", merge), merged
+
+
+def test_sequential_commits_cost_one_call_each_and_chain_tokens():
+    # GIVEN a checkpointer / WHEN three updates are committed one after another
+    client = RecordingClient()
+    checkpointer, merged = make(client)
+    for n in range(3):
+        checkpointer.commit(update(n))
+    # THEN three calls, each with the token the previous answer returned, and every answer merged
+    assert [token for token, _ in client.calls] == ["t0", "t1", "t2"]
+    assert [[u["Id"] for u in batch] for _, batch in client.calls] == [["op-0"], ["op-1"], ["op-2"]]
+    assert set(merged) == {"op-0", "op-1", "op-2"}
+    assert checkpointer.calls == 3
+    assert checkpointer.token == "t3"
+
+
+def test_enqueued_updates_ride_with_the_next_commit():
+    client = RecordingClient()
+    checkpointer, _ = make(client)
+    checkpointer.enqueue(update(1))
+    assert client.calls == []
+    checkpointer.commit(update(2))
+    assert [[u["Id"] for u in batch] for _, batch in client.calls] == [["op-1", "op-2"]]
+
+
+def test_commits_while_a_call_flies_are_coalesced_into_one_call():
+    # GIVEN a call held in flight
+    client = RecordingClient()
+    client.gate = threading.Event()
+    checkpointer, _ = make(client)
+    first = threading.Thread(target=checkpointer.commit, args=(update(0),))
+    first.start()
+    assert client.entered.wait(5)
+    # WHEN 20 threads commit while it flies
+    done: list[int] = []
+    threads = [
+        threading.Thread(target=lambda n=n: (checkpointer.commit(update(n)), done.append(n))) for n in range(1, 21)
+    ]
+    for thread in threads:
+        thread.start()
+    while len(checkpointer.pending) < 20:  # every follower has queued its update
+        threading.Event().wait(0.001)
+    client.gate.set()
+    first.join(5)
+    for thread in threads:
+        thread.join(5)
+    # THEN they all went in one second call, each update exactly once, and every caller returned
+    assert len(client.calls) == 2
+    sent = [u["Id"] for _, batch in client.calls for u in batch]
+    assert sorted(sent) == sorted(f"op-{n}" for n in range(21))
+    assert len(sent) == len(set(sent))
+    assert sorted(done) == list(range(1, 21))
+    assert [token for token, _ in client.calls] == ["t0", "t1"]
+
+
+def test_a_failed_call_fails_every_waiter_and_keeps_the_updates():
+    # GIVEN the first call held and then failing
+    client = RecordingClient()
+    client.gate = threading.Event()
+    client.fail_on_call = 1
+    checkpointer, _ = make(client)
+    errors: list[BaseException] = []
+
+    def commit(n: int) -> None:
+        try:
+            checkpointer.commit(update(n))
+        except InvocationError as exc:
+            errors.append(exc)
+
+    threads = [threading.Thread(target=commit, args=(n,)) for n in range(5)]
+    threads[0].start()
+    assert client.entered.wait(5)
+    for thread in threads[1:]:
+        thread.start()
+    while len(checkpointer.pending) < 4:
+        threading.Event().wait(0.001)
+    client.gate.set()
+    for thread in threads:
+        thread.join(5)
+    # THEN every caller got the same error, nothing else was sent, every update is still queued
+    assert len(errors) == 5
+    assert all(exc is errors[0] for exc in errors)
+    assert len(client.calls) == 1
+    assert sorted(u["Id"] for u in checkpointer.pending) == [f"op-{n}" for n in range(5)]
+    with pytest.raises(CheckpointError):
+        checkpointer.commit(update(9))  # poisoned
+    assert len(client.calls) == 1
+
+
+def test_a_large_queue_is_split_by_count():
+    client = RecordingClient()
+    checkpointer, _ = make(client)
+    for n in range(MAX_BATCH_UPDATES * 2 + 10):
+        checkpointer.enqueue(update(n))
+    checkpointer.flush()
+    assert [len(batch) for _, batch in client.calls] == [MAX_BATCH_UPDATES, MAX_BATCH_UPDATES, 10]
+    sent = [u["Id"] for _, batch in client.calls for u in batch]
+    assert sent == [f"op-{n}" for n in range(MAX_BATCH_UPDATES * 2 + 10)]
+
+
+def test_a_large_queue_is_split_by_bytes_and_an_oversized_update_goes_alone():
+    client = RecordingClient()
+    checkpointer, _ = make(client)
+    chunk = "x" * (MAX_BATCH_BYTES // 3)
+    checkpointer.enqueue(update(0, chunk))
+    checkpointer.enqueue(update(1, chunk))
+    checkpointer.enqueue(update(2, chunk))  # the third no longer fits beside the first two
+    checkpointer.enqueue(update(3, "y" * (MAX_BATCH_BYTES + 1)))  # too big for any batch: alone
+    checkpointer.enqueue(update(4))
+    checkpointer.flush()
+    assert [[u["Id"] for u in batch] for _, batch in client.calls] == [
+        ["op-0", "op-1"],
+        ["op-2"],
+        ["op-3"],
+        ["op-4"],
+    ]
+
+
+def test_a_thousand_concurrent_commits_lose_and_duplicate_nothing():
+    client = RecordingClient()
+    checkpointer, merged = make(client)
+    threads = [threading.Thread(target=checkpointer.commit, args=(update(n),)) for n in range(1000)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(10)
+    sent = [u["Id"] for _, batch in client.calls for u in batch]
+    assert sorted(sent) == sorted(f"op-{n}" for n in range(1000))
+    assert len(merged) == 1000
+    tokens = [token for token, _ in client.calls]
+    assert tokens == [f"t{n}" for n in range(len(client.calls))]  # chained in order
+    assert len(client.calls) <= 1000
