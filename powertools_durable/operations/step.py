@@ -18,6 +18,7 @@ from powertools_durable.exceptions import (
     StepInterruptedError,
     SuspendExecution,
 )
+from powertools_durable.replay.start_watch import WATCH
 from powertools_durable.retries import RetryPresets
 from powertools_durable.serdes import SerDesContext, deserialize, ensure_checkpointable, serialize
 from powertools_durable.service.wire import (
@@ -76,16 +77,24 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
             raise operation_error(StepError, details.get("Error"))
 
     attempt = (details.get("Attempt") or 0) + 1
+    watch: int | None = None
     if recorded is None or recorded["Status"] == _READY:
         start = op.update(OperationAction.START)
         if at_most_once:
             ctx.state.checkpoint(start)  # acknowledged before the body may run
         else:
-            ctx.state.enqueue(start)  # rides along with the outcome's checkpoint
+            ctx.state.enqueue(start)  # rides along with the outcome's checkpoint, unless the body runs long
+            window = ctx.state.step_start_window
+            if window is not None:
+                watch = WATCH.watch(ctx.state.checkpointer, window)
 
     step_context = StepContext(ctx.logger, attempt, operation_id=op.id, operation_name=name)
     try:
-        value = ctx.hooks.run_step(ctx, op, attempt, lambda: func(step_context))
+        try:
+            value = ctx.hooks.run_step(ctx, op, attempt, lambda: func(step_context))
+        finally:
+            if watch is not None:
+                WATCH.done(watch)
     except Exception as exc:
         _fail_attempt(ctx, op.update, config, exc, attempt)
 

@@ -13,6 +13,7 @@ from collections.abc import Iterable, Mapping
 
 from powertools_durable.exceptions import CheckpointError, ExecutionError
 from powertools_durable.replay.checkpointer import Checkpointer
+from powertools_durable.replay.start_watch import start_window_seconds
 from powertools_durable.service.client import DurableServiceClient
 from powertools_durable.service.wire import OperationType, WireDict
 
@@ -36,6 +37,7 @@ class ExecutionState:
         self._operations: dict[str, WireDict] = {op["Id"]: op for op in operations}
         self.checkpointer = Checkpointer(client, durable_execution_arn, checkpoint_token, self._merge)
         self._fatal: ExecutionError | None = None
+        self.step_start_window = start_window_seconds()  # read once per invocation, not once per step
         self.replayable: frozenset[str] = frozenset()
         self._replayable_by_parent: dict[str | None, frozenset[str]] = {}
 

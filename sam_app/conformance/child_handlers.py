@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import contextlib
+import os
+import time
 from typing import Any
 
 from aws_lambda_powertools import Logger
@@ -158,6 +160,28 @@ def child_large_result(event: str, context: DurableContext) -> int:  # 3-11
     result = context.run_in_child_context(large_result_child(event))
     context.wait(Duration.from_seconds(1))
     return len(result)
+
+
+@durable_with_child_context
+def crashing_child(child: DurableContext, value: str) -> str:
+    crash = not child.is_replaying()  # the first invocation; the re-invocation replays the started step
+
+    def body(step: StepContext) -> str:
+        if crash:
+            # A long body: its START is checkpointed in the background while it runs. Wait until it is
+            # recorded, then die as a crashed runtime does, before the step's outcome is checkpointed.
+            deadline = time.monotonic() + 30
+            while child.state.get(step.operation_id) is None and time.monotonic() < deadline:
+                time.sleep(0.01)
+            os._exit(1)
+        return value
+
+    return child.step(body)
+
+
+@durable_handler(logger=logger)
+def child_interrupted(event: str, context: DurableContext) -> str:  # 3-12
+    return context.run_in_child_context(crashing_child(event))
 
 
 @durable_handler(logger=logger)
