@@ -189,3 +189,36 @@ def test_a_thousand_concurrent_commits_lose_and_duplicate_nothing():
     tokens = [token for token, _ in client.calls]
     assert tokens == [f"t{n}" for n in range(len(client.calls))]  # chained in order
     assert len(client.calls) <= 1000
+
+
+def test_many_threads_committing_repeatedly_against_a_slow_service_never_hang_or_lose_an_update():
+    # GIVEN a service taking a moment per call, and batches split small (so waiters' targets interleave)
+    client = RecordingClient()
+    real = client.checkpoint
+
+    def slow(arn: str, token: str, updates: list[WireDict]) -> WireDict:
+        threading.Event().wait(0.001)
+        return real(arn, token, updates)
+
+    client.checkpoint = slow  # type: ignore[method-assign]
+    checkpointer, merged = make(client)
+    payload = "p" * (MAX_BATCH_BYTES // 7)
+
+    def branch(b: int) -> None:
+        for n in range(5):
+            checkpointer.enqueue(update(b * 100 + n * 2, payload if n % 2 else None))
+            checkpointer.commit(update(b * 100 + n * 2 + 1))
+
+    # WHEN 50 branches commit five times each
+    threads = [threading.Thread(target=branch, args=(b,)) for b in range(50)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # THEN every branch returned, every update went exactly once, tokens chained
+    assert not any(thread.is_alive() for thread in threads)
+    sent = [u["Id"] for _, batch in client.calls for u in batch]
+    assert len(sent) == len(set(sent)) == 500
+    assert len(merged) == 500
+    assert [token for token, _ in client.calls] == [f"t{n}" for n in range(len(client.calls))]
+    assert checkpointer.pending == []
