@@ -99,7 +99,10 @@ def main() -> None:
         print("powertools-durable has no context.map in this checkout; measuring the official SDK alone")
         sdks = [sdk for sdk in sdks if sdk != OURS]
     print(f"map of {args.items} one-step items; median of {args.repeat} runs; python {sys.version.split()[0]}")
-    header = f"{'concurrency':>11} {'round trip':>10} {'sdk':>19} {'wall ms':>9} {'calls':>6} {'KiB':>8} {'x official':>10} {'x floor':>8}"
+    header = (
+        f"{'concurrency':>11} {'round trip':>10} {'sdk':>19} {'wall ms':>9} {'calls':>6} {'KiB':>8} "
+        f"{'x official':>10} {'x floor':>8}"
+    )
     print(header)
     for concurrency in (10, 100):
         for latency in (0.0, args.latency_ms / 1000):
