@@ -8,6 +8,7 @@ with the next call instead of costing one of its own.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Mapping
 
 from powertools_durable.exceptions import CheckpointError, ExecutionError, InvocationError
@@ -35,6 +36,8 @@ class ExecutionState:
         self.client = client
         self._operations: dict[str, WireDict] = {op["Id"]: op for op in operations}
         self._pending: list[WireDict] = []
+        # Minimal until the group-commit checkpointer lands: batch branches enqueue and checkpoint from threads.
+        self._lock = threading.RLock()
         self._failure: InvocationError | None = None
         self._fatal: ExecutionError | None = None
         self.checkpoint_calls = 0
@@ -78,7 +81,8 @@ class ExecutionState:
 
     def enqueue(self, update: WireDict) -> None:
         """Queue an update to be sent with the next checkpoint call."""
-        self._pending.append(update)
+        with self._lock:
+            self._pending.append(update)
 
     def checkpoint(self, *updates: WireDict) -> None:
         """Send the queued updates and ``updates`` in one call; raise if it cannot be written.
@@ -87,6 +91,10 @@ class ExecutionState:
         raises it at the end even if user code caught it, so the invocation fails and Lambda
         retries it instead of reporting an outcome that was never recorded.
         """
+        with self._lock:
+            self._checkpoint(*updates)
+
+    def _checkpoint(self, *updates: WireDict) -> None:
         self.raise_if_failed()
         batch = [*self._pending, *updates]
         if not batch:
