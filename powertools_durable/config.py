@@ -118,11 +118,16 @@ class ChildConfig(Generic[T]):
         ``result -> str``: what is checkpointed instead of a result larger than 256 KiB (default
         ``""``); the operation is then marked ``ReplayChildren`` and a replay re-runs the child from
         its children's checkpoints to rebuild the result.
+    is_virtual
+        Checkpoint nothing for the child itself (no CONTEXT operation in the history): its
+        operations are namespaced under its id but report this context's parent. FLAT batch
+        branches are virtual children.
     """
 
     serdes: SerDes[Any] | None = None
     sub_type: str | None = None
     summary_generator: Callable[[T], str] | None = None
+    is_virtual: bool = False
 
     def __post_init__(self) -> None:
         validate_sub_type(self.sub_type)

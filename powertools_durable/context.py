@@ -7,9 +7,9 @@ recorded at that id, and delegates the work to :mod:`powertools_durable.operatio
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
 
 from powertools_durable.config import (
     CallbackConfig,
@@ -21,6 +21,7 @@ from powertools_durable.config import (
 )
 from powertools_durable.exceptions import NonDeterministicExecutionError
 from powertools_durable.hooks import NO_HOOKS, DurableHooks
+from powertools_durable.operations.batch import run_map, run_parallel
 from powertools_durable.operations.callback import Callback, create_callback
 from powertools_durable.operations.child import run_child
 from powertools_durable.operations.invoke import run_invoke
@@ -38,7 +39,13 @@ from powertools_durable.serdes import SerDes
 from powertools_durable.service.wire import WireDict
 from powertools_durable.types import LambdaContext, StepContext
 
+if TYPE_CHECKING:
+    from powertools_durable.concurrency.batch import BatchResult
+    from powertools_durable.concurrency.config import MapConfig, ParallelBranch, ParallelConfig
+    from powertools_durable.concurrency.executor import BranchScope
+
 T = TypeVar("T")
+U = TypeVar("U")
 P = ParamSpec("P")
 P_ = TypeVar("P_")
 R_ = TypeVar("R_")
@@ -97,12 +104,21 @@ class DurableContext:
         parent_id: str | None = None,
         serdes: SerDes[Any] | None = None,
         hooks: DurableHooks = NO_HOOKS,
+        prefix: str | None = None,
+        scope: BranchScope | None = None,
     ) -> None:
         self._state = state
         self._lambda_context = lambda_context
         self._parent_id = parent_id
+        # Ids are namespaced under ``prefix``; only a virtual context's differs from its parent id.
+        self._prefix = parent_id if prefix is None else prefix
         self._position = 0
-        self._unvisited = set(state.replayable_under(parent_id))
+        self._scope = scope
+        self._unvisited = (
+            set(state.replayable_under(parent_id))
+            if self._prefix == parent_id or self._prefix is None
+            else _replayable_with_prefix(state, parent_id, self._prefix)
+        )
         self.logger: Any = logger if logger is not None else _default_logger
         self.default_serdes = serdes
         self.hooks = hooks
@@ -134,22 +150,48 @@ class DurableContext:
         """
         return bool(self._unvisited)
 
-    def child_context(self, operation_id: str) -> DurableContext:
-        """A context whose operations are namespaced under (and parented to) ``operation_id``."""
+    @property
+    def scope(self) -> BranchScope | None:
+        """The batch branch this context runs in (closed once its batch completed), if any."""
+        return self._scope
+
+    @property
+    def is_virtual(self) -> bool:
+        """True for a context that checkpoints nothing of its own (a FLAT branch, ``ChildConfig(is_virtual=True)``).
+
+        Its operations are namespaced under its own id but report the enclosing context as parent.
+        """
+        return self._prefix != self._parent_id
+
+    def child_context(
+        self, operation_id: str, *, is_virtual: bool = False, scope: BranchScope | None = None
+    ) -> DurableContext:
+        """A context whose operations are namespaced under ``operation_id`` and parented to it.
+
+        A virtual child's operations keep this context's parent; ``scope`` marks the child (and its
+        descendants) as a batch branch that must stop once its batch completed.
+        """
         return DurableContext(
             self._state,
             self._lambda_context,
             logger=self.logger,
-            parent_id=operation_id,
+            parent_id=self._parent_id if is_virtual else operation_id,
             serdes=self.default_serdes,
             hooks=self.hooks,
+            prefix=operation_id,
+            scope=scope or self._scope,
         )
 
     def begin_operation(self, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
         """Allocate the next id, check the checkpoint at it, and mark it visited."""
-        self._state.raise_if_doomed()
         self._position += 1
-        op_id = operation_id(self._parent_id, self._position)
+        return self.claim_operation(operation_id(self._prefix, self._position), op_type, sub_type, name)
+
+    def claim_operation(self, op_id: str, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
+        """Check the checkpoint at ``op_id`` and mark it visited (a batch branch: an id no counter allocated)."""
+        self._state.raise_if_doomed()
+        if self._scope is not None:
+            self._scope.check()
         recorded = self._state.get(op_id)
         if recorded is not None:
             try:
@@ -159,6 +201,52 @@ class DurableContext:
                 raise
             self._unvisited.discard(op_id)
         return OperationHandle(op_id, str(op_type), str(sub_type), name, self._parent_id, recorded)
+
+    def parallel(
+        self,
+        functions: Sequence[Callable[[DurableContext], T] | ParallelBranch[T]],
+        name: str | None = None,
+        config: ParallelConfig | None = None,
+    ) -> BatchResult[T]:
+        """Run ``functions`` concurrently, each in its own child context, and return every outcome.
+
+        Parameters
+        ----------
+        functions
+            Each ``f(child_context)``; a :class:`ParallelBranch` also names its branch.
+        name
+            Shown in the history.
+        config
+            Concurrency, completion criteria, serdes and nesting.
+
+        Returns
+        -------
+        BatchResult
+            One item per started branch, in index order; ``throw_if_error()`` raises the first failure.
+        """
+        return run_parallel(self, functions, name, config)
+
+    def map(
+        self,
+        inputs: Sequence[U],
+        func: Callable[[DurableContext, U, int, Sequence[U]], T],
+        name: str | None = None,
+        config: MapConfig[U] | None = None,
+    ) -> BatchResult[T]:
+        """Run ``func(child_context, item, index, inputs)`` for every item concurrently and return every outcome.
+
+        Parameters
+        ----------
+        inputs
+            The items.
+        func
+            Runs one item in its own child context.
+        name
+            Shown in the history; defaults to ``func``'s durable name.
+        config
+            Concurrency, completion criteria, serdes, nesting and iteration names.
+        """
+        return run_map(self, inputs, func, name, config)
 
     def step(self, func: Callable[[StepContext], T], name: str | None = None, config: StepConfig | None = None) -> T:
         """Run ``func`` as a checkpointed step and return its result (from the checkpoint on replay).
@@ -293,6 +381,16 @@ class DurableContext:
         return run_invoke(self, function_name, payload, name, config)
 
 
+def _replayable_with_prefix(state: ExecutionState, parent_id: str | None, prefix: str) -> set[str]:
+    """The operations a virtual context recorded: under its parent, with ids from its own namespace.
+
+    Positions are consecutive, so the scan stops past the last one the parent could hold.
+    """
+    candidates = state.replayable_under(parent_id)
+    ids = (operation_id(prefix, position) for position in range(1, len(candidates) + 2))
+    return {op_id for op_id in ids if op_id in candidates}
+
+
 def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, Callable[[StepContext], T]]:
     """Turn ``f(step_context, *args)`` into ``f(*args)`` returning a step callable named ``f``.
 
@@ -313,3 +411,30 @@ def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, 
     bind.__name__ = func.__name__
     bind.__doc__ = func.__doc__
     return bind
+
+
+def durable_parallel_branch(
+    name: str | None = None,
+) -> Callable[[Callable[Concatenate[DurableContext, P], T]], Callable[P, ParallelBranch[T]]]:
+    """Turn ``f(context, *args)`` into ``f(*args)`` returning a :class:`ParallelBranch` named ``name``.
+
+    Example
+    -------
+    >>> @durable_parallel_branch(name="fetch-user")
+    ... def fetch_user(ctx: DurableContext, user_id: str) -> dict: ...
+    >>> context.parallel([fetch_user("u-1")])  # doctest: +SKIP
+    """
+    from powertools_durable.concurrency.config import ParallelBranch  # noqa: PLC0415
+
+    def decorator(func: Callable[Concatenate[DurableContext, P], T]) -> Callable[P, ParallelBranch[T]]:
+        def bind(*args: P.args, **kwargs: P.kwargs) -> ParallelBranch[T]:
+            def call(ctx: DurableContext) -> T:
+                return func(ctx, *args, **kwargs)
+
+            return ParallelBranch(func=call, name=name)
+
+        bind.__name__ = func.__name__
+        bind.__doc__ = func.__doc__
+        return bind
+
+    return decorator

@@ -128,6 +128,8 @@ def encode(value: Any) -> Any:
             return {"t": "u", "v": str(value)}
         case bytes() | bytearray() | memoryview():
             return {"t": "B", "v": base64.b64encode(bytes(value)).decode()}
+    if getattr(type(value), "_BATCH_RESULT_TAG", False):  # a BatchResult, tagged as the official SDK tags it
+        return {"t": "br", "v": encode(value.to_dict())["v"]}
     if _is_pydantic_model(value):
         return {"t": "pm", "v": {"c": _type_path(type(value)), "d": value.model_dump(mode="json")}}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -148,6 +150,14 @@ def _decode_dataclass(v: Any) -> Any:
     return _load_type(v["c"])(**{k: decode(x) for k, x in v["d"].items()})
 
 
+def _decode_batch_result(v: Any) -> Any:
+    from powertools_durable.concurrency.batch import BatchResult  # noqa: PLC0415 - only batches need it
+
+    if not isinstance(v, dict):
+        raise SerDesError("malformed BatchResult in checkpoint payload: expected a map")
+    return BatchResult.from_dict({k: decode(x) for k, x in v.items()})
+
+
 _DECODERS: dict[str, Callable[[Any], Any]] = {
     "n": lambda v: None,
     "b": bool,
@@ -164,6 +174,7 @@ _DECODERS: dict[str, Callable[[Any], Any]] = {
     "B": base64.b64decode,
     "pm": _decode_pydantic,
     "dc": _decode_dataclass,
+    "br": _decode_batch_result,
 }
 
 

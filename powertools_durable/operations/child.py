@@ -18,7 +18,12 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from powertools_durable.config import ChildConfig
 from powertools_durable.current import entered
-from powertools_durable.exceptions import ChildContextError, ExecutionError, InvocationError
+from powertools_durable.exceptions import (
+    ChildContextError,
+    ExecutionError,
+    InvocationError,
+    NonDeterministicExecutionError,
+)
 from powertools_durable.serdes import SerDesContext, deserialize, serialize
 from powertools_durable.service.wire import (
     CHECKPOINT_SIZE_LIMIT,
@@ -32,7 +37,8 @@ from powertools_durable.service.wire import (
 )
 
 if TYPE_CHECKING:
-    from powertools_durable.context import DurableContext
+    from powertools_durable.concurrency.executor import BranchScope
+    from powertools_durable.context import DurableContext, OperationHandle
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -53,6 +59,19 @@ def run_child(
     op = ctx.begin_operation(
         OperationType.CONTEXT, sub_type or config.sub_type or OperationSubType.RUN_IN_CHILD_CONTEXT, name
     )
+    return run_child_operation(ctx, op, func, config)
+
+
+def run_child_operation(
+    ctx: DurableContext,
+    op: OperationHandle,
+    func: Callable[[DurableContext], T],
+    config: ChildConfig[Any],
+    scope: BranchScope | None = None,
+) -> T:
+    """Run ``func`` as the CONTEXT operation ``op`` (allocated by the caller: a batch branch has its own id)."""
+    if config.is_virtual:
+        return _run_virtual(ctx, op, func, config, scope)
     details: WireDict = (op.recorded or {}).get("ContextDetails") or {}
     serdes = config.serdes or ctx.default_serdes
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
@@ -69,7 +88,7 @@ def run_child(
     else:
         ctx.state.enqueue(op.update(OperationAction.START))  # observability only: no need to wait for it
 
-    child = ctx.child_context(op.id)
+    child = ctx.child_context(op.id, scope=scope)
     try:
         with entered(child):
             value = func(child)
@@ -85,6 +104,38 @@ def run_child(
         raise operation_error(ChildContextError, failure) from None  # what a replay of the FAILED child raises
     if succeed is not None:  # with ReplayChildren the SUCCEED is already recorded and the result was rebuilt
         ctx.state.checkpoint(succeed)
+    return result
+
+
+def _run_virtual(
+    ctx: DurableContext,
+    op: OperationHandle,
+    func: Callable[[DurableContext], T],
+    config: ChildConfig[Any],
+    scope: BranchScope | None,
+) -> T:
+    """A child that checkpoints nothing itself: it re-runs on every replay, its operations replaying."""
+    if op.recorded is not None:
+        exc = NonDeterministicExecutionError(
+            f"non-deterministic replay at operation {op.id}: the checkpoint records a child context "
+            f"{op.label}, but the code now runs it as a virtual (FLAT) context that records none",
+            step_id=op.id,
+        )
+        ctx.state.fail_execution(exc)
+        raise exc
+    serdes = config.serdes or ctx.default_serdes
+    serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
+    child = ctx.child_context(op.id, is_virtual=True, scope=scope)
+    try:
+        with entered(child):
+            value = func(child)
+        payload = serialize(serdes, value, serdes_context)
+        result: T = None if payload is None else deserialize(serdes, payload, serdes_context)
+    except (ExecutionError, InvocationError):
+        raise
+    except Exception as exc:
+        ctx.state.raise_if_failed()
+        raise operation_error(ChildContextError, error_object(exc)) from None
     return result
 
 

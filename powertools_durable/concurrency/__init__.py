@@ -1,0 +1,1 @@
+"""Fan-out: ``parallel`` and ``map`` configuration, results, completion policy and the branch executor."""
