@@ -183,6 +183,7 @@ class BatchExecutor(Generic[R]):
                 while pending and in_flight < limit:
                     index = pending.popleft()
                     self._states[index] = _State.RUNNING
+                    self.ctx.state.checkpointer.join()  # left by the worker when the branch ends
                     pool.submit(contextvars.copy_context().run, self._worker, events, index)
                     in_flight += 1
                     running += 1
@@ -252,7 +253,10 @@ class BatchExecutor(Generic[R]):
     def _worker(self, events: queue.SimpleQueue[_Event], index: int) -> None:
         """Thread body: run one branch and report how it ended; never lets anything escape unreported."""
         try:
-            result = self._run_branch(index)
+            try:
+                result = self._run_branch(index)
+            finally:
+                self.ctx.state.checkpointer.leave()
         except SuspendExecution:
             events.put(_Event(index, _Kind.SUSPENDED))
         except OrphanedBranchError:
@@ -273,7 +277,9 @@ class BatchExecutor(Generic[R]):
         config: ChildConfig[Any] = ChildConfig(
             serdes=self.spec.serdes, is_virtual=self.spec.nesting_type is NestingType.FLAT
         )
-        return run_child_operation(self.ctx, op, self.executables[index].func, config, scope=self.scope)
+        return run_child_operation(
+            self.ctx, op, self.executables[index].func, config, scope=self.scope, acknowledged=False
+        )
 
     # -- replay of a result too large to have been checkpointed -------------------------------
 
