@@ -55,6 +55,9 @@ _EXPORTS: dict[str, str] = {
     "JsonSerDes": "powertools_durable.serdes",
     "ExtendedTypeSerDes": "powertools_durable.serdes",
     "PassThroughSerDes": "powertools_durable.serdes",
+    "PydanticSerDes": "powertools_durable.serdes",
+    "DataclassSerDes": "powertools_durable.serdes",
+    "TypedSerDes": "powertools_durable.serdes",
     # errors
     "DurableExecutionsError": "powertools_durable.exceptions",
     "DurableOperationError": "powertools_durable.exceptions",
@@ -89,6 +92,7 @@ __all__ = [
     "CheckpointError",
     "ChildConfig",
     "ChildContextError",
+    "DataclassSerDes",
     "DurableContext",
     "DurableContextNotFoundError",
     "DurableExecutionsError",
@@ -105,6 +109,7 @@ __all__ = [
     "JsonSerDes",
     "NonDeterministicExecutionError",
     "PassThroughSerDes",
+    "PydanticSerDes",
     "RetryDecision",
     "RetryPresets",
     "RetryStrategyConfig",
@@ -118,6 +123,7 @@ __all__ = [
     "StepInterruptedError",
     "StepSemantics",
     "SuspendExecution",
+    "TypedSerDes",
     "ValidationError",
     "WaitForCallbackConfig",
     "WaitForCallbackContext",
@@ -198,5 +204,14 @@ if TYPE_CHECKING:
         create_retry_strategy,
         with_retry,
     )
-    from powertools_durable.serdes import ExtendedTypeSerDes, JsonSerDes, PassThroughSerDes, SerDes, SerDesContext
+    from powertools_durable.serdes import (
+        DataclassSerDes,
+        ExtendedTypeSerDes,
+        JsonSerDes,
+        PassThroughSerDes,
+        PydanticSerDes,
+        SerDes,
+        SerDesContext,
+        TypedSerDes,
+    )
     from powertools_durable.types import StepContext

@@ -19,7 +19,8 @@ from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 from powertools_durable.config import ChildConfig
 from powertools_durable.current import entered
 from powertools_durable.exceptions import ChildContextError, ExecutionError, InvocationError
-from powertools_durable.serdes import SerDesContext, deserialize, serialize
+from powertools_durable.serdes import SerDesContext, declared_serdes, deserialize, serialize
+from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import (
     CHECKPOINT_SIZE_LIMIT,
     OperationAction,
@@ -54,7 +55,7 @@ def run_child(
         OperationType.CONTEXT, sub_type or config.sub_type or OperationSubType.RUN_IN_CHILD_CONTEXT, name
     )
     details: WireDict = (op.recorded or {}).get("ContextDetails") or {}
-    serdes = config.serdes or ctx.default_serdes
+    serdes = declared_serdes(config.serdes or ctx.default_serdes, func)  # a `-> Order` annotation declares Order
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
     replay_children = bool(details.get("ReplayChildren"))
 
@@ -113,11 +114,15 @@ def durable_with_child_context(
     >>> context.run_in_child_context(book("o-1"))  # doctest: +SKIP
     """
 
+    returns = return_annotation(func)
+
     def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[DurableContext], T]:
         def call(child_context: DurableContext) -> T:
             return func(child_context, *args, **kwargs)
 
         call._original_name = func.__name__  # type: ignore[attr-defined]
+        call._original_func = func  # type: ignore[attr-defined]  # its return annotation declares decoded types
+        call.__annotations__ = returns
         return call
 
     bind.__name__ = func.__name__
