@@ -30,7 +30,7 @@ from collections.abc import Callable
 from typing import Any
 
 from powertools_durable.exceptions import RetryableSerDesError, SerDesError
-from powertools_durable.serdes.allowed import declared_return_types
+from powertools_durable.serdes.allowed import NO_TYPES, AllowedTypes, declared_return_types
 from powertools_durable.serdes.base import JsonSerDes, PassThroughSerDes, SerDes, SerDesContext
 from powertools_durable.serdes.extended import ExtendedTypeSerDes, decode, encode
 from powertools_durable.serdes.typed import DataclassSerDes, PydanticSerDes, TypedSerDes
@@ -46,12 +46,14 @@ __all__ = [
     "SerDes",
     "SerDesContext",
     "TypedSerDes",
+    "declared_by",
     "declared_serdes",
     "decode",
     "deserialize",
     "encode",
     "ensure_checkpointable",
     "serialize",
+    "widened",
 ]
 
 _DEFAULT = ExtendedTypeSerDes()
@@ -65,10 +67,21 @@ def declared_serdes(serdes: SerDes[Any] | None, func: Callable[..., Any]) -> Ser
     """
     if serdes is not None and not isinstance(serdes, ExtendedTypeSerDes):
         return serdes
-    types = declared_return_types(func)
-    if not types:
+    return widened(serdes, declared_return_types(func))
+
+
+def widened(serdes: SerDes[Any] | None, types: AllowedTypes) -> SerDes[Any] | None:
+    """``serdes`` (``None``: the default) also decoding into ``types``, if it is the default format."""
+    if not types or (serdes is not None and not isinstance(serdes, ExtendedTypeSerDes)):
         return serdes
     return (serdes or _DEFAULT).with_types(types)
+
+
+def declared_by(serdes: SerDes[Any] | None) -> AllowedTypes:
+    """The classes ``serdes`` decodes into: a typed serdes' type, an allow-list (none for other serdes)."""
+    if isinstance(serdes, ExtendedTypeSerDes | TypedSerDes):
+        return serdes.allowed_types
+    return NO_TYPES
 
 
 def ensure_checkpointable(payload: str, context: SerDesContext, limit: int = CHECKPOINT_SIZE_LIMIT) -> str:

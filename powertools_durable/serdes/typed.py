@@ -26,6 +26,9 @@ M = TypeVar("M", bound="BaseModel")
 class TypedSerDes(SerDes[T]):
     """Values of one declared type (``Order``, ``list[Order]``, ``Order | None`` …), as plain JSON.
 
+    ``None`` is written and read as ``null`` whatever the type ("no value", as a step or a
+    wait_for_callback submitter may return).
+
     Parameters
     ----------
     type_
@@ -53,6 +56,8 @@ class TypedSerDes(SerDes[T]):
         return self._adapter
 
     def serialize(self, value: T, serdes_context: SerDesContext) -> str:
+        if value is None:  # "no value" (e.g. a wait_for_callback submitter's result), whatever the type
+            return "null"
         adapter = self.adapter()
         try:
             return adapter.dump_json(adapter.validate_python(value)).decode()
@@ -64,6 +69,8 @@ class TypedSerDes(SerDes[T]):
     def deserialize(self, data: str, serdes_context: SerDesContext) -> T:
         try:
             obj = json.loads(data)
+            if obj is None:
+                return None  # type: ignore[return-value]  # written for None: "no value"
             if is_envelope(obj) and obj["t"] in TAGS:  # written by ExtendedTypeSerDes
                 obj = decode(obj, self.allowed_types)
             return self.adapter().validate_python(obj)

@@ -23,6 +23,7 @@ from powertools_durable import (
     InvokeConfig,
     PydanticSerDes,
     StepContext,
+    WaitForCallbackConfig,
     durable_step,
     durable_with_child_context,
 )
@@ -178,3 +179,57 @@ def test_typed_invoke_result(service: InMemoryDurableService):
     # WHEN the target returns the receipt as plain JSON / THEN it arrives as a Receipt
     result = '{"order_id": "o-1", "total": "3.00"}'
     assert run_to_completion(handler, {}, service=service, external=target(result=result)).result == "Receipt"
+
+
+def _answer_first_callback(result: str):
+    """The external system answering the (only) callback once it has started."""
+
+    def external(service: InMemoryDurableService) -> bool:
+        started = [o for o in service.operations.values() if o["Type"] == "CALLBACK" and o["Status"] == "STARTED"]
+        if not started:
+            return False
+        service.answer_callback(started[0]["CallbackDetails"]["CallbackId"], result=result)
+        return True
+
+    return external
+
+
+def test_wait_for_callback_with_a_typed_serdes(service: InMemoryDurableService):
+    # GIVEN wait_for_callback reading the answer with PydanticSerDes(Receipt), its submitter returning None
+    seen: list[Any] = []
+
+    @bind(service)
+    def handler(event: Any, context: DurableContext) -> str:
+        config = WaitForCallbackConfig(serdes=PydanticSerDes(Receipt))
+        receipt = context.wait_for_callback(lambda callback_id, ctx: None, name="pay", config=config)
+        seen.append(receipt)
+        context.wait(Duration.from_seconds(1))
+        return str(receipt.total)
+
+    # WHEN the answer arrives as plain JSON, and the execution replays after a wait
+    answer_json = '{"order_id": "o-1", "total": "4.20"}'
+    run = run_to_completion(handler, {}, service=service, external=_answer_first_callback(answer_json))
+
+    # THEN the submitter's None and the Receipt went through the checkpoints, typed on both invocations
+    assert run.result == "4.20", run.error
+    assert seen == [Receipt(order_id="o-1", total=Decimal("4.20"))] * 2
+
+
+def test_wait_for_callback_refuses_a_hostile_answer(service: InMemoryDurableService, tmp_path):
+    # GIVEN wait_for_callback reading the answer with ExtendedTypeSerDes
+    marker = tmp_path / "pwned"
+
+    @bind(service)
+    def handler(event: Any, context: DurableContext) -> Any:
+        config = WaitForCallbackConfig(serdes=ExtendedTypeSerDes())
+        return context.wait_for_callback(lambda callback_id, ctx: None, name="w", config=config)
+
+    # WHEN the answer names subprocess.Popen
+    run = run_to_completion(handler, {}, service=service, external=_answer_first_callback(_popen(marker)))
+
+    # THEN the execution fails with a SerDesError naming it, and nothing ran
+    assert run.status == "FAILED"
+    assert run.error is not None
+    assert run.error["ErrorType"].endswith("SerDesError")
+    assert "'subprocess:Popen'" in run.error["ErrorMessage"]
+    assert not marker.exists()

@@ -36,7 +36,7 @@ from powertools_durable import (
     durable_step,
     durable_with_child_context,
 )
-from powertools_durable.serdes import declared_serdes, deserialize
+from powertools_durable.serdes import declared_by, declared_serdes, deserialize, widened
 from powertools_durable.serdes.allowed import NO_TYPES, declared_return_types, declared_types
 
 CONTEXT = SerDesContext("op-1", "arn:exec")
@@ -416,3 +416,23 @@ def test_declared_serdes_widens_only_the_default_format():
     assert isinstance(both, ExtendedTypeSerDes)
     assert set(both.allowed_types) >= {f"{__name__}:Customer", f"{__name__}:Order"}
     assert set(base.allowed_types) == {f"{__name__}:Customer"}  # the shared instance is not changed
+
+
+def test_typed_serdes_write_and_read_none_as_null():
+    # GIVEN a typed serdes / WHEN it writes None ("no value") / THEN null, read back as None
+    serdes = DataclassSerDes(Order)
+    assert serdes.serialize(None, CONTEXT) == "null"  # type: ignore[arg-type]
+    assert serdes.deserialize("null", CONTEXT) is None
+
+
+def test_declared_by_and_widened():
+    # GIVEN typed and allow-listed serdes / THEN their declared classes widen the default format only
+    assert set(declared_by(PydanticSerDes(Customer))) == {f"{__name__}:Customer"}
+    assert set(declared_by(ExtendedTypeSerDes(allowed_types=[Line]))) == {f"{__name__}:Line"}
+    assert declared_by(JsonSerDes()) == {}
+    custom = JsonSerDes()
+    assert widened(custom, declared_by(PydanticSerDes(Customer))) is custom
+    assert widened(None, NO_TYPES) is None
+    default_widened = widened(None, declared_by(PydanticSerDes(Customer)))
+    assert isinstance(default_widened, ExtendedTypeSerDes)
+    assert set(default_widened.allowed_types) == {f"{__name__}:Customer"}
