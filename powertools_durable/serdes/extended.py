@@ -31,6 +31,7 @@ from powertools_durable.serdes.allowed import (
 from powertools_durable.serdes.base import SerDes, SerDesContext
 
 _COMPACT = (",", ":")
+_WIDENED_CACHE_SIZE = 512  # annotated functions remembered per serdes instance
 
 
 def _is_pydantic_model(value: Any) -> bool:
@@ -197,11 +198,23 @@ class ExtendedTypeSerDes(SerDes[Any]):
         self.allowed_types: AllowedTypes = allowed
 
     def with_types(self, types: AllowedTypes) -> ExtendedTypeSerDes:
-        """This serdes, also decoding into ``types`` (those a step's return annotation declares)."""
+        """This serdes, also decoding into ``types`` (those a step's return annotation declares).
+
+        Remembered per ``types`` mapping (one per annotated function), so a replay of many steps
+        does not copy the serdes each time; the entry keeps ``types`` alive, so its id stays its own.
+        """
         if not types:
             return self
+        cache: dict[int, tuple[AllowedTypes, ExtendedTypeSerDes]] = self.__dict__.setdefault("_widened", {})
+        entry = cache.get(id(types))
+        if entry is not None and entry[0] is types:
+            return entry[1]
         widened = copy.copy(self)
+        widened.__dict__.pop("_widened", None)
         widened.allowed_types = {**self.allowed_types, **types}
+        if len(cache) >= _WIDENED_CACHE_SIZE:
+            cache.clear()
+        cache[id(types)] = (types, widened)
         return widened
 
     def serialize(self, value: Any, serdes_context: SerDesContext | None = None) -> str:
