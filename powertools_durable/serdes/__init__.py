@@ -21,7 +21,8 @@ declared, looked up by its ``module:QualName`` in a mapping of class objects:
 
 A payload naming any other class raises :class:`SerDesError` that names it and these three ways.
 The classes a dataclass's fields declare are declared with it; a pydantic model types its own
-fields. What remains trusted is the declared classes' own code (``__post_init__``, validators).
+fields. What remains trusted is what the declared classes do with their data (``__post_init__``,
+validators, a pydantic ``ImportString`` field).
 """
 
 from __future__ import annotations
