@@ -8,6 +8,7 @@ annotation) still round-trip.
 
 from __future__ import annotations
 
+import functools
 import json
 import logging
 import sys
@@ -436,3 +437,17 @@ def test_declared_by_and_widened():
     default_widened = widened(None, declared_by(PydanticSerDes(Customer)))
     assert isinstance(default_widened, ExtendedTypeSerDes)
     assert set(default_widened.allowed_types) == {f"{__name__}:Customer"}
+
+
+def test_bound_methods_and_partials_are_looked_through():
+    # GIVEN an annotated method and a partial of an annotated function
+    class Service:
+        def make(self, step: StepContext) -> Order:
+            return ORDER
+
+    def priced(step: StepContext, currency: str) -> Line:
+        return Line("a", Decimal(1))
+
+    # THEN their return annotations declare the classes too
+    assert f"{__name__}:Order" in declared_return_types(Service().make)
+    assert set(declared_return_types(functools.partial(priced, currency="EUR"))) == {f"{__name__}:Line"}
