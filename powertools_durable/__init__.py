@@ -55,6 +55,9 @@ _EXPORTS: dict[str, str] = {
     "JsonSerDes": "powertools_durable.serdes",
     "ExtendedTypeSerDes": "powertools_durable.serdes",
     "PassThroughSerDes": "powertools_durable.serdes",
+    "PydanticSerDes": "powertools_durable.serdes",
+    "DataclassSerDes": "powertools_durable.serdes",
+    "TypedSerDes": "powertools_durable.serdes",
     # errors
     "DurableExecutionsError": "powertools_durable.exceptions",
     "DurableOperationError": "powertools_durable.exceptions",
@@ -118,6 +121,7 @@ __all__ = [
     "CompletionOutcome",
     "CompletionReason",
     "CompletionStatus",
+    "DataclassSerDes",
     "DurableContext",
     "DurableContextNotFoundError",
     "DurableExecutionsError",
@@ -139,6 +143,7 @@ __all__ = [
     "ParallelBranch",
     "ParallelConfig",
     "PassThroughSerDes",
+    "PydanticSerDes",
     "RetryDecision",
     "RetryPresets",
     "RetryStrategyConfig",
@@ -152,6 +157,7 @@ __all__ = [
     "StepInterruptedError",
     "StepSemantics",
     "SuspendExecution",
+    "TypedSerDes",
     "ValidationError",
     "WaitForCallbackConfig",
     "WaitForCallbackContext",
@@ -256,5 +262,14 @@ if TYPE_CHECKING:
         create_retry_strategy,
         with_retry,
     )
-    from powertools_durable.serdes import ExtendedTypeSerDes, JsonSerDes, PassThroughSerDes, SerDes, SerDesContext
+    from powertools_durable.serdes import (
+        DataclassSerDes,
+        ExtendedTypeSerDes,
+        JsonSerDes,
+        PassThroughSerDes,
+        PydanticSerDes,
+        SerDes,
+        SerDesContext,
+        TypedSerDes,
+    )
     from powertools_durable.types import StepContext

@@ -36,6 +36,7 @@ from powertools_durable.operations.wait_for_condition import (
 from powertools_durable.replay.identity import check_identity, operation_id
 from powertools_durable.replay.state import ExecutionState
 from powertools_durable.serdes import SerDes
+from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import WireDict
 from powertools_durable.types import LambdaContext, StepContext
 
@@ -401,11 +402,15 @@ def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, 
     >>> context.step(reserve("o-1"))  # doctest: +SKIP
     """
 
+    returns = return_annotation(func)
+
     def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[StepContext], T]:
         def call(step_context: StepContext) -> T:
             return func(step_context, *args, **kwargs)
 
         call._original_name = func.__name__  # type: ignore[attr-defined]
+        call._original_func = func  # type: ignore[attr-defined]  # its return annotation declares decoded types
+        call.__annotations__ = returns
         return call
 
     bind.__name__ = func.__name__

@@ -24,7 +24,8 @@ from powertools_durable.exceptions import (
     InvocationError,
     NonDeterministicExecutionError,
 )
-from powertools_durable.serdes import SerDesContext, deserialize, serialize
+from powertools_durable.serdes import SerDesContext, declared_serdes, deserialize, serialize
+from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import (
     CHECKPOINT_SIZE_LIMIT,
     OperationAction,
@@ -79,7 +80,7 @@ def run_child_operation(
     if config.is_virtual:
         return _run_virtual(ctx, op, func, config, scope)
     details: WireDict = (op.recorded or {}).get("ContextDetails") or {}
-    serdes = config.serdes or ctx.default_serdes
+    serdes = declared_serdes(config.serdes or ctx.default_serdes, func)  # a `-> Order` annotation declares Order
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
     replay_children = bool(details.get("ReplayChildren"))
 
@@ -173,11 +174,15 @@ def durable_with_child_context(
     >>> context.run_in_child_context(book("o-1"))  # doctest: +SKIP
     """
 
+    returns = return_annotation(func)
+
     def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[DurableContext], T]:
         def call(child_context: DurableContext) -> T:
             return func(child_context, *args, **kwargs)
 
         call._original_name = func.__name__  # type: ignore[attr-defined]
+        call._original_func = func  # type: ignore[attr-defined]  # its return annotation declares decoded types
+        call.__annotations__ = returns
         return call
 
     bind.__name__ = func.__name__

@@ -20,7 +20,7 @@ from powertools_durable.exceptions import (
 )
 from powertools_durable.replay.start_watch import WATCH
 from powertools_durable.retries import RetryPresets
-from powertools_durable.serdes import SerDesContext, deserialize, ensure_checkpointable, serialize
+from powertools_durable.serdes import SerDesContext, declared_serdes, deserialize, ensure_checkpointable, serialize
 from powertools_durable.service.wire import (
     OperationAction,
     OperationStatus,
@@ -56,7 +56,7 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
     op = ctx.begin_operation(_STEP, config.sub_type or _STEP_SUB_TYPE, name)
     recorded = op.recorded
     details: WireDict = (recorded or {}).get("StepDetails") or {}
-    serdes = config.serdes or ctx.default_serdes
+    serdes = declared_serdes(config.serdes or ctx.default_serdes, func)  # a `-> Order` annotation declares Order
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
     at_most_once = config.step_semantics is _AT_MOST_ONCE
 

@@ -13,7 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
-from powertools_durable.config import StepConfig, WaitForCallbackConfig
+from powertools_durable.config import ChildConfig, StepConfig, WaitForCallbackConfig
 from powertools_durable.exceptions import (
     CallbackError,
     CallbackExternalError,
@@ -24,6 +24,7 @@ from powertools_durable.exceptions import (
 )
 from powertools_durable.operations.callback import create_callback
 from powertools_durable.operations.child import run_child
+from powertools_durable.serdes import declared_by, widened
 from powertools_durable.service.wire import OperationSubType
 
 if TYPE_CHECKING:
@@ -61,6 +62,10 @@ def run_wait_for_callback(
     name = name or getattr(submitter, "_original_name", None)
     prefix = f"{name} " if name else ""
     step_config = StepConfig(retry_strategy=config.retry_strategy, serdes=config.serdes) if config else None
+    # the child checkpoints the answer with the handler's serdes: let it decode the types config.serdes declares
+    child_config: ChildConfig[Any] | None = (
+        ChildConfig(serdes=widened(ctx.default_serdes, declared_by(config.serdes))) if config else None
+    )
 
     def wait_in_child(child: DurableContext) -> Any:
         callback = create_callback(child, f"{prefix}create callback id", config)
@@ -72,7 +77,7 @@ def run_wait_for_callback(
         return callback.result()
 
     try:
-        return run_child(ctx, wait_in_child, name, None, OperationSubType.WAIT_FOR_CALLBACK)
+        return run_child(ctx, wait_in_child, name, child_config, OperationSubType.WAIT_FOR_CALLBACK)
     except ChildContextError as exc:
         fields = (exc.message, exc.error_type, exc.data, exc.stack_trace)
         callback_error = _CALLBACK_ERRORS.get(exc.error_type or "")

@@ -36,6 +36,7 @@ def load(relative: str) -> ModuleType:
     assert spec is not None
     assert spec.loader is not None
     module = importlib.util.module_from_spec(spec)
+    sys.modules[spec.name] = module  # as an import does: dataclasses with string annotations look their module up
     spec.loader.exec_module(module)
     return module
 
@@ -251,6 +252,19 @@ def test_serdes_example(service, run):
     payloads = [u.get("Payload") for u in service.updates_of(1) if u["Action"] == "SUCCEED"]
     assert payloads[1] == '{"n": 1}'  # JsonSerDes: plain JSON on the wire
     assert payloads[2] == "HELLO"
+
+
+def test_serdes_typed_example(service, lambda_context):
+    # GIVEN the declared-types example, and an approver answering with plain JSON
+    module = load("operations/serdes_typed.py")
+    external = callback_answer("approval", result='{"approved": true, "by": "ann"}')
+    # WHEN it runs
+    result = run_to_completion(
+        module.handler, {"order_id": "o-1"}, service=service, lambda_context=lambda_context, external=external
+    )
+    # THEN the annotated step, the allow-listed step and the typed answer all decoded into their types
+    assert result.result == {"total": "9.90", "approved": True, "by": "ann"}
+    assert module.outbox == [service.callback_id("approval")]
 
 
 def test_errors_example(run):
