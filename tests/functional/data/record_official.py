@@ -108,12 +108,7 @@ def plain(value: Any) -> Any:
 
 
 def first_invocation(sdk: Any) -> tuple[InMemoryDurableService, dict[str, Any], list[str]]:
-    service = InMemoryDurableService(durable_execution_arn=ARN)
-    runs: list[str] = []
-    handler = workflow(sdk, Boto3Shaped(service), runs)
-    service.start(INPUT)
-    output = handler(service.envelope(), None)
-    return service, output, runs
+    return _first(sdk, workflow, INPUT)
 
 
 def record_official_first() -> None:
