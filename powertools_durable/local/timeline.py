@@ -128,13 +128,13 @@ def format_timeline(events: list[WireDict], logs: list[tuple[str, str]] | None =
     origin = _seconds(events[0]["EventTimestamp"])
     by_request = dict(logs or [])
     parents = {event["Id"]: event.get("ParentId") for event in events if event.get("Id")}
+    depths = [_depth(event.get("ParentId"), parents) for event in events]
+    width = _WIDTH + 2 * max(depths)  # descriptions stay in one column whatever the nesting
     lines = []
-    for event in events:
+    for event, depth in zip(events, depths, strict=True):
         offset = _seconds(event["EventTimestamp"]) - origin
-        indent = "  " * _depth(event.get("ParentId"), parents)
-        lines.append(
-            f"{offset:+10.3f}s {event['EventId']:>4}  {indent}{event['EventType']:<{_WIDTH}} {describe(event)}".rstrip()
-        )
+        kind = "  " * depth + event["EventType"]
+        lines.append(f"{offset:+10.3f}s {event['EventId']:>4}  {kind:<{width}} {describe(event)}".rstrip())
         request = (event.get("InvocationCompletedDetails") or {}).get("RequestId")
         output = by_request.get(request) if request else None
         if output:
