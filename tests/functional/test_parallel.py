@@ -337,3 +337,38 @@ def test_invalid_min_successful_fails_before_any_operation(service):
     assert output["Status"] == "FAILED"
     assert "min_successful cannot be greater than total items: 2 > 1" in output["Error"]["ErrorMessage"]
     assert service.calls == []
+
+
+def test_a_branch_still_running_when_the_batch_completes_records_nothing_more(service):
+    # GIVEN a branch blocked inside its first step, and a branch that succeeds at once, first_successful
+    release, finished = threading.Event(), threading.Event()
+    second_step_ran: list[bool] = []
+
+    def slow(c: DurableContext) -> str:
+        try:
+            c.step(lambda _: release.wait(5) and "late", name="blocked")
+            c.step(lambda _: second_step_ran.append(True) or "never", name="after")
+            return "slow"
+        finally:
+            finished.set()
+
+    @bind(service)
+    def handler(event: Any, context: DurableContext) -> list[str]:
+        config = ParallelConfig(completion_config=CompletionConfig.first_successful())
+        result = context.parallel([slow, lambda c: "fast"], config=config)
+        return [item.status.value for item in result.all]
+
+    # WHEN the batch completes on the fast branch, and the slow one is released afterwards
+    service.start({})
+    output = invoke(handler, service)
+    release.set()
+    assert finished.wait(5)
+
+    # THEN the slow branch is STARTED in the result, and neither its step's outcome, its second step nor its own
+    # outcome was recorded after the batch completed
+    assert output == {"Status": "SUCCEEDED", "Result": '["STARTED", "SUCCEEDED"]'}
+    assert second_step_ran == []
+    slow_branch = op_id(0, op_id(1))
+    assert service.operations[slow_branch]["Status"] == "STARTED"
+    assert service.operations[op_id(1, slow_branch)]["Status"] == "STARTED"
+    assert op_id(2, slow_branch) not in service.operations
