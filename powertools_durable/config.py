@@ -8,6 +8,20 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
+from powertools_durable.concurrency.config import (  # noqa: F401 - the official SDK's config module holds them
+    BatchItemStatus,
+    CompletionConfig,
+    CompletionDecision,
+    CompletionItemStatus,
+    CompletionOutcome,
+    CompletionStatus,
+    MapConfig,
+    NestingType,
+    ParallelBranch,
+    ParallelConfig,
+    complete_batch,
+    continue_batch,
+)
 from powertools_durable.exceptions import ValidationError
 
 if TYPE_CHECKING:

@@ -115,6 +115,11 @@ class DurableContext:
         self._prefix = parent_id if prefix is None else prefix
         self._position = 0
         self._scope = scope
+        self._guarded_state: ExecutionState | None = None
+        if scope is not None:
+            from powertools_durable.concurrency.executor import ScopedState  # noqa: PLC0415 - loaded by then
+
+            self._guarded_state = ScopedState.over(state, scope)
         self._unvisited = (
             set(state.replayable_under(parent_id))
             if self._prefix == parent_id or self._prefix is None
@@ -127,7 +132,8 @@ class DurableContext:
 
     @property
     def state(self) -> ExecutionState:
-        return self._state
+        """The execution's state; inside a batch branch, a view that refuses to record once the batch completed."""
+        return self._state if self._guarded_state is None else self._guarded_state
 
     @property
     def lambda_context(self) -> LambdaContext | None:

@@ -23,7 +23,7 @@ from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar
+from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from powertools_durable.concurrency.batch import BatchItem, BatchResult, ErrorObject
 from powertools_durable.concurrency.config import (
@@ -49,6 +49,8 @@ from powertools_durable.service.wire import OperationStatus, OperationType
 
 if TYPE_CHECKING:
     from powertools_durable.context import DurableContext
+    from powertools_durable.replay.state import ExecutionState
+    from powertools_durable.service.wire import WireDict
 
 R = TypeVar("R")
 
@@ -80,6 +82,32 @@ class BranchScope:
     def check(self) -> None:
         if self.closed:
             raise OrphanedBranchError("the batch this branch belongs to has already completed")
+
+
+class ScopedState:
+    """The execution state as a branch sees it: recording anything raises once its batch completed.
+
+    Everything but ``enqueue`` and ``checkpoint`` is the real state's.
+    """
+
+    def __init__(self, state: ExecutionState, scope: BranchScope) -> None:
+        self._state = state
+        self._scope = scope
+
+    @classmethod
+    def over(cls, state: ExecutionState, scope: BranchScope) -> ExecutionState:
+        return cast("ExecutionState", cls(state, scope))
+
+    def enqueue(self, update: WireDict) -> None:
+        self._scope.check()
+        self._state.enqueue(update)
+
+    def checkpoint(self, *updates: WireDict) -> None:
+        self._scope.check()
+        self._state.checkpoint(*updates)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._state, name)
 
 
 @dataclass(frozen=True)

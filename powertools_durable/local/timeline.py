@@ -1,5 +1,9 @@
 """An execution's history as a timeline people read: one line per event, times relative to the start.
 
+Operations inside a child context (a ``parallel`` branch, a ``map`` iteration, a
+``run_in_child_context``) are indented under their parent, two spaces per level, and context
+events name their subtype (``Map``, ``MapIteration``, ``ParallelBranch`` …).
+
 Payloads are shown decoded: the official SDK's tagged envelope (``{"t":"m","v":{…}}``) is
 unwrapped into plain JSON for display only. Tags naming Python classes (pydantic models,
 dataclasses) are shown as their data, never imported: reading a history runs no user code.
@@ -29,6 +33,8 @@ def readable(value: Any) -> Any:
                 return {k: readable(v) for k, v in inner.items()}
             if tag in ("l", "t"):
                 return [readable(v) for v in inner]
+            if tag == "br" and isinstance(inner, dict):  # a parallel/map BatchResult
+                return {k: readable(v) for k, v in inner.items()}
             if tag in ("pm", "dc") and isinstance(inner, dict):
                 return readable(inner.get("d"))
             if tag == "B":
@@ -68,6 +74,8 @@ def describe(event: WireDict) -> str:
     kind = event["EventType"]
     details: WireDict = event.get(f"{kind}Details") or {}
     label = "" if kind.startswith("Execution") else event.get("Name") or str(event.get("Id") or "")[:12]
+    if kind.startswith("Context") and event.get("SubType"):
+        label = f"{label} [{event['SubType']}]"
     retry = details.get("RetryDetails") or {}
     attempt = f" attempt {retry['CurrentAttempt']}" if retry.get("CurrentAttempt") else ""
     if kind == "ExecutionStarted":
@@ -119,15 +127,27 @@ def format_timeline(events: list[WireDict], logs: list[tuple[str, str]] | None =
         return "(no events)"
     origin = _seconds(events[0]["EventTimestamp"])
     by_request = dict(logs or [])
+    parents = {event["Id"]: event.get("ParentId") for event in events if event.get("Id")}
+    depths = [_depth(event.get("ParentId"), parents) for event in events]
+    width = _WIDTH + 2 * max(depths)  # descriptions stay in one column whatever the nesting
     lines = []
-    for event in events:
+    for event, depth in zip(events, depths, strict=True):
         offset = _seconds(event["EventTimestamp"]) - origin
-        lines.append(
-            f"{offset:+10.3f}s {event['EventId']:>4}  {event['EventType']:<{_WIDTH}} {describe(event)}".rstrip()
-        )
+        kind = "  " * depth + event["EventType"]
+        lines.append(f"{offset:+10.3f}s {event['EventId']:>4}  {kind:<{width}} {describe(event)}".rstrip())
         request = (event.get("InvocationCompletedDetails") or {}).get("RequestId")
         output = by_request.get(request) if request else None
         if output:
             lines.extend(f"{'':>18}| {line}" for line in output.rstrip("\n").splitlines())
     lines.extend(f"pending: callback {label} id={callback_id}" for label, callback_id in pending_callbacks(events))
     return "\n".join(lines)
+
+
+def _depth(parent_id: str | None, parents: dict[str, str | None]) -> int:
+    """How many contexts an operation is nested in (a cycle in untrusted data stops the walk)."""
+    depth, seen = 0, set()
+    while parent_id and parent_id not in seen:
+        seen.add(parent_id)
+        depth += 1
+        parent_id = parents.get(parent_id)
+    return depth

@@ -34,19 +34,12 @@ def run_parallel(
     name: str | None,
     config: ParallelConfig | None,
 ) -> BatchResult[T]:
-    from powertools_durable.concurrency.executor import BatchSpec, Executable  # noqa: PLC0415 - threads on use
+    from powertools_durable.concurrency.executor import Executable  # noqa: PLC0415 - threads on use
 
     if config is not None:
         config.completion_config._validate_for_total(len(functions))
     config = config or ParallelConfig()
-    spec = BatchSpec(
-        OperationSubType.PARALLEL_BRANCH,
-        "parallel-branch-",
-        config.max_concurrency,
-        config.completion_config,
-        config.item_serdes or config.serdes,
-        config.nesting_type,
-    )
+    spec = _spec(OperationSubType.PARALLEL_BRANCH, "parallel-branch-", config)
 
     def executables() -> list[Executable[T]]:
         return [
@@ -65,20 +58,13 @@ def run_map(
     name: str | None,
     config: MapConfig[U] | None,
 ) -> BatchResult[T]:
-    from powertools_durable.concurrency.executor import BatchSpec, Executable  # noqa: PLC0415 - threads on use
+    from powertools_durable.concurrency.executor import Executable  # noqa: PLC0415 - threads on use
 
     name = name or getattr(func, "_original_name", None)
     if config is not None:
         config.completion_config._validate_for_total(len(inputs))
     config = config or MapConfig()
-    spec = BatchSpec(
-        OperationSubType.MAP_ITERATION,
-        "map-item-",
-        config.max_concurrency,
-        config.completion_config,
-        config.item_serdes or config.serdes,
-        config.nesting_type,
-    )
+    spec = _spec(OperationSubType.MAP_ITERATION, "map-item-", config)
     namer = config.item_namer
 
     def bind(index: int, item: U) -> Callable[[DurableContext], T]:
@@ -92,6 +78,16 @@ def run_map(
 
     return _run_batch(
         ctx, OperationSubType.MAP, name, "MapResult", executables, spec, config.serdes, config.summary_generator
+    )
+
+
+def _spec(sub_type: str, name_prefix: str, config: ParallelConfig | MapConfig[Any]) -> BatchSpec:
+    """What the executor needs of either config; a branch's serdes falls back to the batch's."""
+    from powertools_durable.concurrency.executor import BatchSpec  # noqa: PLC0415
+
+    serdes = config.item_serdes or config.serdes
+    return BatchSpec(
+        sub_type, name_prefix, config.max_concurrency, config.completion_config, serdes, config.nesting_type
     )
 
 

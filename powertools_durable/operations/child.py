@@ -107,9 +107,13 @@ def run_child_operation(
     except Exception as exc:
         ctx.state.raise_if_failed()
         failure = error_object(exc)
+        if scope is not None:
+            scope.check()  # a batch branch that finished after its batch completed records nothing
         ctx.state.checkpoint(op.update(OperationAction.FAIL, Error=failure))
         raise operation_error(ChildContextError, failure) from None  # what a replay of the FAILED child raises
     if succeed is not None:  # with ReplayChildren the SUCCEED is already recorded and the result was rebuilt
+        if scope is not None:
+            scope.check()
         if acknowledged:
             ctx.state.checkpoint(succeed)
         else:

@@ -14,7 +14,7 @@ from typing import Any
 
 import pytest
 
-from powertools_durable import DurableContext, Duration, ExtendedTypeSerDes
+from powertools_durable import DurableContext, Duration, ExtendedTypeSerDes, MapConfig
 from powertools_durable.local.memory import InMemoryDurableService
 from tests.functional.conftest import bind, invoke, op_id, step_update
 
@@ -152,3 +152,157 @@ def test_recorded_first_invocation_is_still_what_our_engine_writes(ours_first):
 
     # THEN it writes the same updates, so the recorded verdict still applies
     assert service.updates_of(1) == ours_first["updates"]
+
+
+# -- FANOUT: a map whose iteration 1 waits between two steps, then a parallel -------------------------
+
+
+@pytest.fixture(scope="module")
+def official_fanout() -> dict[str, Any]:
+    return _load("official_fanout_first_invocation.json")
+
+
+@pytest.fixture(scope="module")
+def ours_fanout() -> dict[str, Any]:
+    return _load("ours_fanout_first_invocation.json")
+
+
+def fanout_workflow(service: InMemoryDurableService, body_runs: list[str]):
+    """The FANOUT workflow of ``record_official.py``, written against this package."""
+
+    @bind(service)
+    def handler(event, context: DurableContext):
+        def item(ctx: DurableContext, value: int, index: int, items: Any) -> int:
+            first = ctx.step(lambda _: body_runs.append(f"a{index}") or value * 10, name="a")
+            if index == 1:
+                ctx.wait(Duration.from_seconds(5), name="pause")
+            return ctx.step(lambda _: body_runs.append(f"b{index}") or first + 1, name="b")
+
+        mapped = context.map(event["items"], item, name="items", config=MapConfig(max_concurrency=1))
+        sides = context.parallel(
+            [lambda c: c.step(lambda _: body_runs.append("left") or "left", name="left"), lambda c: "right"],
+            name="sides",
+        )
+        return {"map": mapped.get_results(), "parallel": sides.get_results(), "reason": mapped.completion_reason.value}
+
+    return handler
+
+
+def _without_traces(updates: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    return [
+        {**u, "Error": {k: v for k, v in u["Error"].items() if k != "StackTrace"}} if "Error" in u else u
+        for u in updates
+    ]
+
+
+def test_fanout_first_invocation_checkpoints_what_the_official_sdk_does(official_fanout):
+    # GIVEN the FANOUT workflow started on our engine
+    service = InMemoryDurableService(durable_execution_arn=official_fanout["durable_execution_arn"])
+    runs: list[str] = []
+    service.start(official_fanout["input"])
+
+    # WHEN its first invocation runs (it suspends on the wait inside iteration 1)
+    output = invoke(fanout_workflow(service, runs), service)
+
+    # THEN it sends the official SDK's updates (Map, MapIteration ids and payloads), in no more calls
+    assert output == official_fanout["first_invocation_output"] == {"Status": "PENDING"}
+    assert runs == official_fanout["body_runs"] == ["a0", "b0", "a1"]
+    assert _without_traces(service.updates_of(1)) == _without_traces(official_fanout["updates"])
+    assert len(service.calls) <= len(official_fanout["updates_per_checkpoint_call"])
+
+
+def test_our_engine_resumes_a_map_the_official_sdk_suspended_mid_iteration(official_fanout):
+    # GIVEN the official SDK's operations after it suspended inside iteration 1, the wait's timer fired
+    service = _service_with(official_fanout)
+    assert service.advance()
+    runs: list[str] = []
+
+    # WHEN our engine runs the next invocation
+    output = invoke(fanout_workflow(service, runs), service)
+
+    # THEN iteration 0 and iteration 1's first step replayed; only the rest ran
+    assert output["Status"] == "SUCCEEDED"
+    assert json.loads(output["Result"]) == official_fanout["expected_result"]
+    assert runs == ["b1", "a2", "b2", "left"]
+
+
+def test_official_sdk_resumed_our_map_suspended_mid_iteration(ours_fanout):
+    verdict = ours_fanout["official_verdict"]
+    assert verdict["ok"] is True
+    assert verdict["official_body_runs"] == ["b1", "a2", "b2", "left"]
+    assert verdict["official_result"] == {"map": [11, 21, 31], "parallel": ["left", "right"], "reason": "ALL_COMPLETED"}
+
+
+def test_recorded_fanout_first_invocation_is_still_what_our_engine_writes(ours_fanout):
+    service = InMemoryDurableService(durable_execution_arn=ours_fanout["durable_execution_arn"])
+    service.start(ours_fanout["input"])
+    invoke(fanout_workflow(service, []), service)
+    assert _without_traces(service.updates_of(1)) == _without_traces(ours_fanout["updates"])
+
+
+# -- live: both SDKs in this process (the official one is in the bench extra) ------------------------
+
+
+def _live_sdks() -> tuple[Any, Any]:
+    pytest.importorskip("aws_durable_execution_sdk_python", reason="the official SDK is in the bench extra")
+    from tests.functional.data import record_official
+
+    return record_official, record_official.official
+
+
+def _concurrent_workflow(sdk: Any, client: Any, runs: list[str]) -> Any:
+    """Five iterations, three in flight; iterations 1 and 3 wait mid-way; a nested parallel in iteration 4."""
+    from aws_durable_execution_sdk_python import config as official_config
+
+    import powertools_durable as ours
+
+    cfg = ours if sdk is ours else official_config
+
+    @sdk.durable_execution(boto3_client=client)
+    def handler(event: Any, context: Any) -> Any:
+        def item(ctx: Any, value: int, index: int, items: Any) -> Any:
+            first = ctx.step(lambda _: runs.append(f"a{index}") or value, name="a")
+            if index in (1, 3):
+                ctx.wait(cfg.Duration.from_seconds(5), name="pause")
+            if index == 4:
+                inner = ctx.parallel([lambda c: c.step(lambda _: runs.append("p") or "p", name="p"), lambda c: "q"])
+                return inner.get_results()
+            return ctx.step(lambda _: runs.append(f"b{index}") or first * 2, name="b")
+
+        result = context.map(list(range(5)), item, name="five", config=cfg.MapConfig(max_concurrency=3))
+        return [result.get_results(), result.completion_reason.value]
+
+    return handler
+
+
+@pytest.mark.parametrize("first_sdk", ["official", "ours"])
+def test_live_concurrent_map_moves_between_sdks_mid_flight(first_sdk):
+    # GIVEN a concurrent map suspended on waits inside two iterations, started by one SDK
+    record_official, official = _live_sdks()
+    import powertools_durable as ours
+
+    sdks = {"official": official, "ours": ours}
+    second_sdk = "ours" if first_sdk == "official" else "official"
+    service = InMemoryDurableService(durable_execution_arn=record_official.ARN)
+    service.start({})
+
+    def client_for(sdk: Any) -> Any:
+        return record_official.Boto3Shaped(service) if sdk is official else service
+
+    first_runs: list[str] = []
+    first = _concurrent_workflow(sdks[first_sdk], client_for(sdks[first_sdk]), first_runs)
+    assert first(service.envelope(), None) == {"Status": "PENDING"}
+
+    # WHEN the other SDK resumes it after the waits
+    assert service.advance()
+    second_runs: list[str] = []
+    second = _concurrent_workflow(sdks[second_sdk], client_for(sdks[second_sdk]), second_runs)
+    outputs = [second(service.envelope(), None)]
+    while outputs[-1]["Status"] == "PENDING" and service.advance():
+        outputs.append(second(service.envelope(), None))
+
+    # THEN it finishes with the same result, and no step body ran twice across the two SDKs
+    assert outputs[-1]["Status"] == "SUCCEEDED", outputs[-1]
+    assert json.loads(outputs[-1]["Result"]) == [[0, 2, 4, 6, ["p", "q"]], "ALL_COMPLETED"]
+    all_runs = first_runs + second_runs
+    assert sorted(all_runs) == sorted(["a0", "a1", "a2", "a3", "a4", "b0", "b1", "b2", "b3", "p"])

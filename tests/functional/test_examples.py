@@ -298,6 +298,25 @@ def test_child_contexts_example(service, run):
     assert _operation(service, "refund")["Status"] == "FAILED"
 
 
+def test_parallel_example(service, run):
+    # GIVEN the parallel example WHEN run
+    result = run(load("operations/parallel.py").handler, {"weight": 2})
+    # THEN the failed branch is an item error, not an exception, and the other branch's quote is used
+    assert result.result == {"cheapest": {"carrier": "a", "price": 12}, "failed": ["carrier b is down"]}
+    assert _operation(service, "quotes")["SubType"] == "Parallel"
+    assert _operation(service, "quote-carrier-b")["Status"] == "FAILED"
+
+
+def test_map_example(service, run):
+    # GIVEN the map example with one back-ordered line WHEN run (its wait suspends the execution once)
+    lines = [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2, "backorder": True}, {"sku": "c", "qty": 3}]
+    result = run(load("operations/map.py").handler, {"lines": lines})
+    # THEN every line shipped, in item order, after one suspension
+    assert result.result == {"shipped": ["shipped a x1", "shipped b x2", "shipped c x3"], "reason": "ALL_COMPLETED"}
+    assert [o["Status"] for o in result.outputs] == ["PENDING", "SUCCEEDED"]
+    assert _operation(service, "line-b")["SubType"] == "MapIteration"
+
+
 def callback_answer(name: str, **answer: Any) -> Callable[[InMemoryDurableService], bool]:
     """The external system answering the callback ``name`` once, the first time the execution suspends."""
     done: list[bool] = []

@@ -1,4 +1,5 @@
-"""Regenerate the cross-SDK recordings (``official_first_invocation.json``, ``ours_first_invocation.json``).
+"""Regenerate the cross-SDK recordings (``official_first_invocation.json``, ``ours_first_invocation.json``,
+and the FANOUT pair ``official_fanout_first_invocation.json`` / ``ours_fanout_first_invocation.json``).
 
 Not collected by pytest. Needs AWS's official SDK (``aws-durable-execution-sdk-python``), which is
 not a project dependency; run it from the repository root with a Python that has both::
@@ -25,6 +26,7 @@ ROOT = Path(__file__).resolve().parents[3]
 sys.path.insert(0, str(ROOT))
 
 import aws_durable_execution_sdk_python as official  # noqa: E402
+from aws_durable_execution_sdk_python import config as official_config  # noqa: E402
 from aws_durable_execution_sdk_python.__about__ import __version__ as official_version  # noqa: E402
 from aws_durable_execution_sdk_python.config import Duration as OfficialDuration  # noqa: E402
 
@@ -106,12 +108,7 @@ def plain(value: Any) -> Any:
 
 
 def first_invocation(sdk: Any) -> tuple[InMemoryDurableService, dict[str, Any], list[str]]:
-    service = InMemoryDurableService(durable_execution_arn=ARN)
-    runs: list[str] = []
-    handler = workflow(sdk, Boto3Shaped(service), runs)
-    service.start(INPUT)
-    output = handler(service.envelope(), None)
-    return service, output, runs
+    return _first(sdk, workflow, INPUT)
 
 
 def record_official_first() -> None:
@@ -167,7 +164,90 @@ def record_ours_then_official() -> None:
     (HERE / "ours_first_invocation.json").write_text(json.dumps(data, indent=2) + "\n")
 
 
+FANOUT_INPUT = {"items": [1, 2, 3]}
+FANOUT_RESULT = {"map": [11, 21, 31], "parallel": ["left", "right"], "reason": "ALL_COMPLETED"}
+
+
+def fanout_workflow(sdk: Any, client: Any, body_runs: list[str]) -> Any:
+    """FANOUT: a map whose iteration 1 waits between its two steps (one at a time), then a parallel."""
+    cfg = official_config if sdk is official else ours
+
+    @sdk.durable_execution(boto3_client=client)
+    def handler(event: dict[str, Any], context: Any) -> Any:
+        def item(ctx: Any, value: int, index: int, items: Any) -> int:
+            first = ctx.step(lambda _: body_runs.append(f"a{index}") or value * 10, name="a")
+            if index == 1:
+                ctx.wait(cfg.Duration.from_seconds(5), name="pause")
+            return ctx.step(lambda _: body_runs.append(f"b{index}") or first + 1, name="b")
+
+        mapped = context.map(event["items"], item, name="items", config=cfg.MapConfig(max_concurrency=1))
+        sides = context.parallel(
+            [lambda c: c.step(lambda _: body_runs.append("left") or "left", name="left"), lambda c: "right"],
+            name="sides",
+        )
+        return {"map": mapped.get_results(), "parallel": sides.get_results(), "reason": mapped.completion_reason.value}
+
+    return handler
+
+
+def _first(sdk: Any, build: Any, payload: Any) -> tuple[InMemoryDurableService, dict[str, Any], list[str]]:
+    service = InMemoryDurableService(durable_execution_arn=ARN)
+    runs: list[str] = []
+    handler = build(sdk, Boto3Shaped(service) if sdk is official else service, runs)
+    service.start(payload)
+    return service, handler(service.envelope(), None), runs
+
+
+def record_fanout() -> None:
+    service, output, runs = _first(official, fanout_workflow, FANOUT_INPUT)
+    assert output == {"Status": "PENDING"}, output
+    data = {
+        "generated_by": f"aws-durable-execution-sdk-python {official_version}",
+        "durable_execution_arn": ARN,
+        "input": FANOUT_INPUT,
+        "first_invocation_output": output,
+        "body_runs": runs,
+        "updates": plain(service.updates_of(1)),
+        "updates_per_checkpoint_call": [len(call.updates) for call in service.calls],
+        "operations": plain(list(service.operations.values())),
+        "expected_result": FANOUT_RESULT,
+    }
+    (HERE / "official_fanout_first_invocation.json").write_text(json.dumps(data, indent=2) + "\n")
+
+    service, output, runs = _first(ours, fanout_workflow, FANOUT_INPUT)
+    assert output == {"Status": "PENDING"}, output
+    operations = plain(list(service.operations.values()))
+    updates = plain(service.updates_of(1))
+    assert service.advance()
+    official_runs: list[str] = []
+    resume = fanout_workflow(official, Boto3Shaped(service), official_runs)
+    outputs = [resume(service.envelope(), None)]
+    final = outputs[-1]
+    result = json.loads(final["Result"]) if final.get("Result") else None
+    verdict = {
+        "official_outputs": outputs,
+        "official_body_runs": official_runs,
+        "official_result": result,
+        "ok": final["Status"] == "SUCCEEDED"
+        and result == FANOUT_RESULT
+        and official_runs == ["b1", "a2", "b2", "left"],
+    }
+    data = {
+        "generated_by": f"powertools-durable {ours.__version__}, resumed by aws-durable-execution-sdk-python "
+        f"{official_version}",
+        "durable_execution_arn": ARN,
+        "input": FANOUT_INPUT,
+        "first_invocation_output": output,
+        "body_runs": runs,
+        "updates": updates,
+        "operations": operations,
+        "official_verdict": verdict,
+    }
+    (HERE / "ours_fanout_first_invocation.json").write_text(json.dumps(data, indent=2) + "\n")
+
+
 if __name__ == "__main__":
     record_official_first()
     record_ours_then_official()
+    record_fanout()
     print("wrote", *sorted(p.name for p in HERE.glob("*.json")))

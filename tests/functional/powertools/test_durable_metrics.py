@@ -118,3 +118,24 @@ def test_guard_is_idempotent_and_inert_outside_an_execution(metrics):
     # THEN the guard was not stacked and the metric was kept
     assert metrics.provider.add_metric is guarded
     assert "Outside" in metrics.metric_set
+
+
+def test_metrics_added_in_map_iterations_are_emitted_once(capsys, metrics, service, lambda_context):
+    # GIVEN map iterations adding a metric outside any step, one of them waiting (so the map replays)
+    def iteration(ctx: DurableContext, item: int, index: int, items: Any) -> int:
+        metrics.add_metric(name="ItemSeen", unit=MetricUnit.Count, value=1)
+        if index == 0:
+            ctx.wait(Duration.from_seconds(5))
+        return item
+
+    def body(event: dict, context: DurableContext) -> list[int]:
+        return context.map([1, 2, 3], iteration).get_results()
+
+    handler = metrics.log_metrics(durable_handler(body, metrics=metrics, service_client=service))
+
+    # WHEN it runs over two invocations
+    run = run_to_completion(handler, {}, service=service, lambda_context=lambda_context)
+
+    # THEN each iteration's metric counted once: the replayed iterations' code was guarded in their threads
+    assert len(run.outputs) == 2
+    assert total(emitted(capsys), "ItemSeen") == 3

@@ -79,3 +79,28 @@ def test_pending_callbacks_close_the_timeline_with_their_ids() -> None:
     # AND once the execution ended nothing is pending
     ended = {"EventId": 5, "EventType": "ExecutionFailed", "EventTimestamp": 3.0, "ExecutionFailedDetails": {}}
     assert "pending:" not in format_timeline([*events, ended])
+
+
+def test_branches_and_iterations_are_nested_under_their_parent() -> None:
+    # GIVEN a map with one iteration holding one step, its batch result tagged "br"
+    def event(event_id: int, kind: str, op: str, parent: str | None, sub_type: str, **details: object) -> dict:
+        shape: dict[str, object] = {"EventId": event_id, "EventType": kind, "Id": op, "SubType": sub_type}
+        shape.update({"EventTimestamp": 1.0, f"{kind}Details": details})
+        if parent:
+            shape["ParentId"] = parent
+        return shape
+
+    batch = json.dumps({"t": "br", "v": {"completionReason": {"t": "s", "v": "ALL_COMPLETED"}}})
+    events = [
+        event(2, "ContextStarted", "map", None, "Map"),
+        event(3, "ContextStarted", "it0", "map", "MapIteration"),
+        event(4, "StepStarted", "s0", "it0", "Step"),
+        event(5, "ContextSucceeded", "map", None, "Map", Result={"Payload": batch}),
+    ]
+    # WHEN shown
+    lines = format_timeline(events).splitlines()
+    # THEN each level is indented under its parent, subtypes named, the batch result decoded
+    columns = [line.index(kind) for line, kind in zip(lines, ["Context", "Context", "Step", "Context"], strict=True)]
+    assert [column - columns[0] for column in columns] == [0, 2, 4, 0]
+    assert lines[1].endswith("it0 [MapIteration]")
+    assert lines[3].endswith('map [Map] -> {"completionReason":"ALL_COMPLETED"}')
