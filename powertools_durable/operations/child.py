@@ -70,12 +70,15 @@ def run_child_operation(
     config: ChildConfig[Any],
     scope: BranchScope | None = None,
     acknowledged: bool = True,
+    decode_result: bool = True,
 ) -> T:
     """Run ``func`` as the CONTEXT operation ``op`` (allocated by the caller: a batch branch has its own id).
 
     ``acknowledged=False`` (batch branches) queues the SUCCEED instead of waiting for it: the batch's
     own outcome is committed after it, so nothing is reported before it is recorded, and a branch
     frees its slot one round trip sooner. Lost with a crash, the branch replays from its operations.
+    ``decode_result=False`` returns the value itself instead of decoding what was serialized: for a
+    value that round-trips unchanged (a batch's result, built from already round-tripped items).
     """
     if config.is_virtual:
         return _run_virtual(ctx, op, func, config, scope)
@@ -100,7 +103,12 @@ def run_child_operation(
         with entered(child):
             value = func(child)
         payload = serialize(serdes, value, serdes_context)
-        result = None if payload is None else deserialize(serdes, payload, serdes_context)  # replay sees the same
+        if not decode_result:
+            result = value
+        elif payload is None:
+            result = None
+        else:
+            result = deserialize(serdes, payload, serdes_context)  # replay sees the same
         succeed = None if replay_children else _succeed_update(op.update, config, value, payload)
     except (ExecutionError, InvocationError):
         raise  # the execution or the invocation ends: the child has no outcome of its own
