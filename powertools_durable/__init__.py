@@ -98,7 +98,7 @@ _EXPORTS: dict[str, str] = {
     "CompletionReason": "powertools_durable.concurrency.batch",
     "BatchCompletionError": "powertools_durable.concurrency.batch",
     "ErrorObject": "powertools_durable.concurrency.batch",
-    "durable_parallel_branch": "powertools_durable.context",
+    "durable_parallel_branch": "powertools_durable.operations.batch",
 }
 
 __all__ = [
@@ -218,7 +218,7 @@ if TYPE_CHECKING:
         StepSemantics,
         WaitForCallbackConfig,
     )
-    from powertools_durable.context import DurableContext, ExecutionContext, durable_parallel_branch, durable_step
+    from powertools_durable.context import DurableContext, ExecutionContext, durable_step
     from powertools_durable.exceptions import (
         CallbackError,
         CallbackExternalError,
@@ -244,6 +244,7 @@ if TYPE_CHECKING:
     )
     from powertools_durable.execution import get_durable_context
     from powertools_durable.handler import durable_execution, durable_handler
+    from powertools_durable.operations.batch import durable_parallel_branch
     from powertools_durable.operations.callback import Callback
     from powertools_durable.operations.child import durable_with_child_context
     from powertools_durable.operations.wait_for_callback import WaitForCallbackContext, durable_wait_for_callback

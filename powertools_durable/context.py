@@ -21,7 +21,11 @@ from powertools_durable.config import (
 )
 from powertools_durable.exceptions import NonDeterministicExecutionError
 from powertools_durable.hooks import NO_HOOKS, DurableHooks
-from powertools_durable.operations.batch import run_map, run_parallel
+from powertools_durable.operations.batch import (  # noqa: F401 - the official SDK's context module holds it
+    durable_parallel_branch,
+    run_map,
+    run_parallel,
+)
 from powertools_durable.operations.callback import Callback, create_callback
 from powertools_durable.operations.child import run_child
 from powertools_durable.operations.invoke import run_invoke
@@ -422,30 +426,3 @@ def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, 
     bind.__name__ = func.__name__
     bind.__doc__ = func.__doc__
     return bind
-
-
-def durable_parallel_branch(
-    name: str | None = None,
-) -> Callable[[Callable[Concatenate[DurableContext, P], T]], Callable[P, ParallelBranch[T]]]:
-    """Turn ``f(context, *args)`` into ``f(*args)`` returning a :class:`ParallelBranch` named ``name``.
-
-    Example
-    -------
-    >>> @durable_parallel_branch(name="fetch-user")
-    ... def fetch_user(ctx: DurableContext, user_id: str) -> dict: ...
-    >>> context.parallel([fetch_user("u-1")])  # doctest: +SKIP
-    """
-    from powertools_durable.concurrency.config import ParallelBranch  # noqa: PLC0415
-
-    def decorator(func: Callable[Concatenate[DurableContext, P], T]) -> Callable[P, ParallelBranch[T]]:
-        def bind(*args: P.args, **kwargs: P.kwargs) -> ParallelBranch[T]:
-            def call(ctx: DurableContext) -> T:
-                return func(ctx, *args, **kwargs)
-
-            return ParallelBranch(func=call, name=name)
-
-        bind.__name__ = func.__name__
-        bind.__doc__ = func.__doc__
-        return bind
-
-    return decorator

@@ -12,7 +12,7 @@ finished branches replay from their checkpoints, the others resume.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING, Any, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
 
 from powertools_durable.concurrency.config import MapConfig, ParallelBranch, ParallelConfig, SummaryGenerator
 from powertools_durable.config import ChildConfig
@@ -26,6 +26,7 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 U = TypeVar("U")
+P = ParamSpec("P")
 
 
 def run_parallel(
@@ -123,3 +124,29 @@ def _run_batch(
     as_built = serdes is None and spec.serdes is None and ctx.default_serdes is None
     result: BatchResult[T] = run_child_operation(ctx, op, body, config, decode_result=not as_built)
     return result
+
+
+def durable_parallel_branch(
+    name: str | None = None,
+) -> Callable[[Callable[Concatenate[DurableContext, P], T]], Callable[P, ParallelBranch[T]]]:
+    """Turn ``f(context, *args)`` into ``f(*args)`` returning a :class:`ParallelBranch` named ``name``.
+
+    Example
+    -------
+    >>> @durable_parallel_branch(name="fetch-user")
+    ... def fetch_user(ctx: DurableContext, user_id: str) -> dict: ...
+    >>> context.parallel([fetch_user("u-1")])  # doctest: +SKIP
+    """
+
+    def decorator(func: Callable[Concatenate[DurableContext, P], T]) -> Callable[P, ParallelBranch[T]]:
+        def bind(*args: P.args, **kwargs: P.kwargs) -> ParallelBranch[T]:
+            def call(ctx: DurableContext) -> T:
+                return func(ctx, *args, **kwargs)
+
+            return ParallelBranch(func=call, name=name)
+
+        bind.__name__ = func.__name__
+        bind.__doc__ = func.__doc__
+        return bind
+
+    return decorator
