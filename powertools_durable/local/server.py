@@ -320,76 +320,69 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _internal_error(request)
 
 
-def route_table(api: Api) -> list[tuple[str, str, str | None, Handler]]:
-    """Method, path, ``lambda`` operation (its input is checked against botocore's model) and handler.
-
-    Paths are the operation's ``requestUri`` (an ARN spans path segments, hence ``:path``).
-    ``None``: the emulator's own routes, under :data:`LOCAL_PREFIX`.
-    """
-    return [
-        ("POST", "/2015-03-31/functions/{FunctionName}/invocations", "Invoke", api.invoke),
-        ("GET", "/2015-03-31/functions", "ListFunctions", api.list_functions),
-        ("GET", "/2015-03-31/functions/", "ListFunctions", api.list_functions),
-        (
-            "GET",
-            "/2015-03-31/functions/{FunctionName}/configuration",
-            "GetFunctionConfiguration",
-            api.get_function_configuration,
-        ),
-        ("GET", "/2021-10-31/functions/{FunctionName}/url", "GetFunctionUrlConfig", api.get_function_url_config),
-        (
-            "GET",
-            "/2025-12-01/functions/{FunctionName}/durable-executions",
-            "ListDurableExecutionsByFunction",
-            api.list_executions,
-        ),
-        (
-            "POST",
-            "/2025-12-01/durable-executions/{DurableExecutionArn:path}/checkpoint",
-            "CheckpointDurableExecution",
-            api.checkpoint,
-        ),
-        (
-            "GET",
-            "/2025-12-01/durable-executions/{DurableExecutionArn:path}/state",
-            "GetDurableExecutionState",
-            api.get_state,
-        ),
-        (
-            "GET",
-            "/2025-12-01/durable-executions/{DurableExecutionArn:path}/history",
-            "GetDurableExecutionHistory",
-            api.get_history,
-        ),
-        ("POST", "/2025-12-01/durable-executions/{DurableExecutionArn:path}/stop", "StopDurableExecution", api.stop),
-        ("GET", "/2025-12-01/durable-executions/{DurableExecutionArn:path}", "GetDurableExecution", api.get_execution),
-        (
-            "POST",
-            "/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed",
-            "SendDurableExecutionCallbackSuccess",
-            api.callback_succeed,
-        ),
-        (
-            "POST",
-            "/2025-12-01/durable-execution-callbacks/{CallbackId}/fail",
-            "SendDurableExecutionCallbackFailure",
-            api.callback_fail,
-        ),
-        (
-            "POST",
-            "/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat",
-            "SendDurableExecutionCallbackHeartbeat",
-            api.callback_heartbeat,
-        ),
-        ("GET", f"{LOCAL_PREFIX}/durable-executions/{{DurableExecutionArn:path}}/logs", None, api.invocation_logs),
-    ]
+ROUTES: list[tuple[str, str, str | None, str]] = [
+    ("POST", "/2015-03-31/functions/{FunctionName}/invocations", "Invoke", "invoke"),
+    ("GET", "/2015-03-31/functions", "ListFunctions", "list_functions"),
+    ("GET", "/2015-03-31/functions/", "ListFunctions", "list_functions"),
+    (
+        "GET",
+        "/2015-03-31/functions/{FunctionName}/configuration",
+        "GetFunctionConfiguration",
+        "get_function_configuration",
+    ),
+    ("GET", "/2021-10-31/functions/{FunctionName}/url", "GetFunctionUrlConfig", "get_function_url_config"),
+    (
+        "GET",
+        "/2025-12-01/functions/{FunctionName}/durable-executions",
+        "ListDurableExecutionsByFunction",
+        "list_executions",
+    ),
+    (
+        "POST",
+        "/2025-12-01/durable-executions/{DurableExecutionArn:path}/checkpoint",
+        "CheckpointDurableExecution",
+        "checkpoint",
+    ),
+    ("GET", "/2025-12-01/durable-executions/{DurableExecutionArn:path}/state", "GetDurableExecutionState", "get_state"),
+    (
+        "GET",
+        "/2025-12-01/durable-executions/{DurableExecutionArn:path}/history",
+        "GetDurableExecutionHistory",
+        "get_history",
+    ),
+    ("POST", "/2025-12-01/durable-executions/{DurableExecutionArn:path}/stop", "StopDurableExecution", "stop"),
+    ("GET", "/2025-12-01/durable-executions/{DurableExecutionArn:path}", "GetDurableExecution", "get_execution"),
+    (
+        "POST",
+        "/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed",
+        "SendDurableExecutionCallbackSuccess",
+        "callback_succeed",
+    ),
+    (
+        "POST",
+        "/2025-12-01/durable-execution-callbacks/{CallbackId}/fail",
+        "SendDurableExecutionCallbackFailure",
+        "callback_fail",
+    ),
+    (
+        "POST",
+        "/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat",
+        "SendDurableExecutionCallbackHeartbeat",
+        "callback_heartbeat",
+    ),
+    ("GET", f"{LOCAL_PREFIX}/durable-executions/{{DurableExecutionArn:path}}/logs", None, "invocation_logs"),
+]
+"""The route table: method, path, the ``lambda`` operation whose input shape checks the request, and the
+:class:`Api` method that serves it. Paths are the operations' ``requestUri`` (an ARN spans path segments,
+hence ``:path``); ``None``: the emulator's own routes, under :data:`LOCAL_PREFIX`."""
 
 
 def create_app(service: ExecutionService, run_plain: Callable[[Any, str], WireDict] | None = None) -> Starlette:
     """The ASGI application: one row per AWS operation."""
-    table = route_table(Api(service, run_plain))
+    api = Api(service, run_plain)
     routes = [
-        Route(path, _endpoint(operation, handler), methods=[method]) for method, path, operation, handler in table
+        Route(path, _endpoint(operation, getattr(api, handler)), methods=[method])
+        for method, path, operation, handler in ROUTES
     ]
     handlers = {404: _unknown, 405: _unknown, Exception: _unexpected}
     return Starlette(routes=routes, exception_handlers=handlers)
