@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -63,24 +64,29 @@ def _kind(value: Any) -> str:
 # -- checks of decoded (JSON) values, one per shape type ---------------------------------------
 
 
-def _length(shape: Any, size: int, unit: str) -> None:
-    low, high = shape.metadata.get("min"), shape.metadata.get("max")
-    if low is not None and size < low:
-        raise Invalid(f"must be at least {low} {unit} long, got {size}")
-    if high is not None and size > high:
-        raise Invalid(f"must be at most {high} {unit} long, got {size}")
+def _bounds(shape: Any) -> tuple[int, int]:
+    return shape.metadata.get("min", 0), shape.metadata.get("max", sys.maxsize)
+
+
+def _out_of_bounds(shape: Any, size: int, unit: str) -> Invalid:
+    low, high = _bounds(shape)
+    if size < low:
+        return Invalid(f"must be at least {low} {unit} long, got {size}")
+    return Invalid(f"must be at most {high} {unit} long, got {size}")
 
 
 def _string(shape: Any) -> Check:
     enum = frozenset(shape.enum or ())
     allowed = ", ".join(shape.enum or ())
+    low, high = _bounds(shape)
 
     def check(value: Any) -> Any:
         if not isinstance(value, str):
             raise Invalid(f"must be a string, got {_kind(value)}")
         if enum and value not in enum:
             raise Invalid(f"must be one of {allowed}; got {_show(value)}")
-        _length(shape, len(value), "characters")
+        if not low <= len(value) <= high:
+            raise _out_of_bounds(shape, len(value), "characters")
         return value
 
     return check
@@ -118,10 +124,13 @@ def _boolean(shape: Any) -> Check:
 
 
 def _blob(shape: Any) -> Check:
+    low, high = _bounds(shape)
+
     def check(value: Any) -> Any:
         if not isinstance(value, bytes | str):
             raise Invalid(f"must be a blob, got {_kind(value)}")
-        _length(shape, len(value), "bytes")
+        if not low <= len(value) <= high:
+            raise _out_of_bounds(shape, len(value), "bytes")
         return value
 
     return check
@@ -139,7 +148,7 @@ def _timestamp(shape: Any) -> Check:
 
 
 def _structure(shape: Any) -> Check:
-    members = [(name, compile_shape(member)) for name, member in shape.members.items()]
+    members = {name: compile_shape(member) for name, member in shape.members.items()}
     required = tuple(shape.required_members)
 
     def check(value: Any) -> Any:
@@ -148,9 +157,9 @@ def _structure(shape: Any) -> Check:
         for name in required:
             if value.get(name) is None:
                 raise Invalid(f"{name} is required")
-        for name, member in members:
-            item = value.get(name)
-            if item is not None:
+        for name, item in value.items():  # the members sent, not every member the shape has
+            member = members.get(name)
+            if member is not None and item is not None:
                 try:
                     member(item)
                 except Invalid as exc:
@@ -163,11 +172,13 @@ def _structure(shape: Any) -> Check:
 
 def _list(shape: Any) -> Check:
     member = compile_shape(shape.member)
+    low, high = _bounds(shape)
 
     def check(value: Any) -> Any:
         if not isinstance(value, list):
             raise Invalid(f"must be an array, got {_kind(value)}")
-        _length(shape, len(value), "items")
+        if not low <= len(value) <= high:
+            raise _out_of_bounds(shape, len(value), "items")
         for index, item in enumerate(value):
             try:
                 member(item)
@@ -181,11 +192,13 @@ def _list(shape: Any) -> Check:
 
 def _map(shape: Any) -> Check:
     key, item = compile_shape(shape.key), compile_shape(shape.value)
+    low, high = _bounds(shape)
 
     def check(value: Any) -> Any:
         if not isinstance(value, dict):
             raise Invalid(f"must be an object, got {_kind(value)}")
-        _length(shape, len(value), "entries")
+        if not low <= len(value) <= high:
+            raise _out_of_bounds(shape, len(value), "entries")
         for name, entry in value.items():
             try:
                 key(name)

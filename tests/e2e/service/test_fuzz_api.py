@@ -12,12 +12,14 @@ from __future__ import annotations
 import http.client
 import json
 import logging
+import re
 import time
 import urllib.parse
 from typing import Any
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, assume, given, settings
+from hypothesis import strategies as st
 
 from powertools_durable.local.arns import callback_id, function_arn
 from powertools_durable.local.emulator import LocalEmulator
@@ -96,3 +98,48 @@ def test_invalid_requests_get_a_4xx_in_aws_shape_and_change_nothing(
     assert emulator.client().get_durable_execution(DurableExecutionArn=resources.arns[1])["Status"] == "SUCCEEDED"
     handlers.release.set()
     assert emulator.wait(resources.arns[0], 10).status == "SUCCEEDED"
+
+
+def _route_pattern(path: str) -> re.Pattern[str]:
+    pattern = re.sub(r"{\w+:path}", ".+", re.escape(path).replace("\\{", "{").replace("\\}", "}"))
+    return re.compile(re.sub(r"{\w+}", "[^/]+", pattern))
+
+
+ROUTE_PATTERNS = [_route_pattern(path) for _, path, _, _ in ROUTES]
+
+
+def test_paths_of_no_route_get_aws_unknown_operation(world: tuple[LocalEmulator, World]) -> None:
+    emulator, _ = world
+    before = _snapshot(emulator)
+    segments = st.lists(st.text(max_size=30).map(lambda t: urllib.parse.quote(t, safe="")), min_size=1, max_size=6)
+
+    @settings(max_examples=100, deadline=None, database=None)
+    @given(
+        method=st.sampled_from(["GET", "POST", "PUT", "DELETE", "PATCH"]),
+        path=st.one_of(
+            segments.map(lambda parts: "/" + "/".join(parts)),
+            segments.map(lambda parts: "/2025-12-01/" + "/".join(parts)),
+        ),
+        body=st.binary(max_size=100),
+    )
+    def one(method: str, path: str, body: bytes) -> None:
+        decoded = urllib.parse.unquote(path)
+        assume(not any(pattern.fullmatch(decoded) for pattern in ROUTE_PATTERNS))
+        status, headers, raw = _send(emulator, Request(method, path, body=body))
+        assert status == 404, (method, path, status, raw)
+        assert headers["x-amzn-errortype"] == "UnknownOperationException"
+        assert set(json.loads(raw)) == {"Type", "message"}
+
+    one()
+    assert _snapshot(emulator) == before
+    handlers.release.set()
+
+
+def test_a_route_called_with_another_method_gets_aws_unknown_operation(world: tuple[LocalEmulator, World]) -> None:
+    emulator, _ = world
+    for _, path, _, _ in ROUTES:
+        concrete = re.sub(r"{\w+(?::path)?}", "x", path)
+        status, headers, raw = _send(emulator, Request("PUT", concrete))
+        assert (status, headers["x-amzn-errortype"]) == (405, "UnknownOperationException"), (path, raw)
+        assert set(json.loads(raw)) == {"Type", "message"}
+    handlers.release.set()
