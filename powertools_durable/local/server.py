@@ -320,16 +320,15 @@ async def _unexpected(request: Request, exc: Exception) -> Response:
     return _internal_error(request)
 
 
+_FUNCTIONS = "/2015-03-31/functions"
+_EXECUTION = "/2025-12-01/durable-executions/{DurableExecutionArn:path}"
+_CALLBACK = "/2025-12-01/durable-execution-callbacks/{CallbackId}"
+
 ROUTES: list[tuple[str, str, str | None, str]] = [
-    ("POST", "/2015-03-31/functions/{FunctionName}/invocations", "Invoke", "invoke"),
-    ("GET", "/2015-03-31/functions", "ListFunctions", "list_functions"),
-    ("GET", "/2015-03-31/functions/", "ListFunctions", "list_functions"),
-    (
-        "GET",
-        "/2015-03-31/functions/{FunctionName}/configuration",
-        "GetFunctionConfiguration",
-        "get_function_configuration",
-    ),
+    ("POST", f"{_FUNCTIONS}/{{FunctionName}}/invocations", "Invoke", "invoke"),
+    ("GET", _FUNCTIONS, "ListFunctions", "list_functions"),
+    ("GET", f"{_FUNCTIONS}/", "ListFunctions", "list_functions"),
+    ("GET", f"{_FUNCTIONS}/{{FunctionName}}/configuration", "GetFunctionConfiguration", "get_function_configuration"),
     ("GET", "/2021-10-31/functions/{FunctionName}/url", "GetFunctionUrlConfig", "get_function_url_config"),
     (
         "GET",
@@ -337,39 +336,14 @@ ROUTES: list[tuple[str, str, str | None, str]] = [
         "ListDurableExecutionsByFunction",
         "list_executions",
     ),
-    (
-        "POST",
-        "/2025-12-01/durable-executions/{DurableExecutionArn:path}/checkpoint",
-        "CheckpointDurableExecution",
-        "checkpoint",
-    ),
-    ("GET", "/2025-12-01/durable-executions/{DurableExecutionArn:path}/state", "GetDurableExecutionState", "get_state"),
-    (
-        "GET",
-        "/2025-12-01/durable-executions/{DurableExecutionArn:path}/history",
-        "GetDurableExecutionHistory",
-        "get_history",
-    ),
-    ("POST", "/2025-12-01/durable-executions/{DurableExecutionArn:path}/stop", "StopDurableExecution", "stop"),
-    ("GET", "/2025-12-01/durable-executions/{DurableExecutionArn:path}", "GetDurableExecution", "get_execution"),
-    (
-        "POST",
-        "/2025-12-01/durable-execution-callbacks/{CallbackId}/succeed",
-        "SendDurableExecutionCallbackSuccess",
-        "callback_succeed",
-    ),
-    (
-        "POST",
-        "/2025-12-01/durable-execution-callbacks/{CallbackId}/fail",
-        "SendDurableExecutionCallbackFailure",
-        "callback_fail",
-    ),
-    (
-        "POST",
-        "/2025-12-01/durable-execution-callbacks/{CallbackId}/heartbeat",
-        "SendDurableExecutionCallbackHeartbeat",
-        "callback_heartbeat",
-    ),
+    ("POST", f"{_EXECUTION}/checkpoint", "CheckpointDurableExecution", "checkpoint"),
+    ("GET", f"{_EXECUTION}/state", "GetDurableExecutionState", "get_state"),
+    ("GET", f"{_EXECUTION}/history", "GetDurableExecutionHistory", "get_history"),
+    ("POST", f"{_EXECUTION}/stop", "StopDurableExecution", "stop"),
+    ("GET", _EXECUTION, "GetDurableExecution", "get_execution"),
+    ("POST", f"{_CALLBACK}/succeed", "SendDurableExecutionCallbackSuccess", "callback_succeed"),
+    ("POST", f"{_CALLBACK}/fail", "SendDurableExecutionCallbackFailure", "callback_fail"),
+    ("POST", f"{_CALLBACK}/heartbeat", "SendDurableExecutionCallbackHeartbeat", "callback_heartbeat"),
     ("GET", f"{LOCAL_PREFIX}/durable-executions/{{DurableExecutionArn:path}}/logs", None, "invocation_logs"),
 ]
 """The route table: method, path, the ``lambda`` operation whose input shape checks the request, and the
