@@ -31,8 +31,8 @@ Check = Callable[[Any], Any]
 """Checks one decoded value and returns it in the form the routes use; raises :class:`Invalid`."""
 
 _INTEGER = re.compile(r"-?[0-9]{1,19}")
-_TEXT = re.compile(r"-?[0-9]+")
-_NUMERIC = re.compile(r"[-+]?[0-9][0-9.eE+-]*")
+_DIGITS = re.compile(r"-?[0-9]+")
+_EPOCH = re.compile(r"-?[0-9]+(?:\.[0-9]*)?(?:[eE][-+]?[0-9]+)?")
 _FIRST_SECOND, _LAST_SECOND = -62_135_596_800, 253_402_300_800  # datetime's range: years 1 to 9999
 
 
@@ -235,11 +235,10 @@ def compile_shape(shape: Any) -> Check:
 
 
 def _parse_timestamp(text: str) -> int:
-    """ISO 8601 (as botocore sends a query timestamp) or epoch seconds, in epoch milliseconds."""
+    """ISO 8601 (as botocore sends a query timestamp; UTC unless it says) or epoch seconds, in epoch ms."""
     try:
-        if _NUMERIC.fullmatch(text):
-            seconds = float(text)
-        else:
+        seconds = float(text) if _EPOCH.fullmatch(text) else None
+        if seconds is None:
             parsed = datetime.fromisoformat(text)
             seconds = (parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)).timestamp()
     except (ValueError, OverflowError):
@@ -254,7 +253,7 @@ def _from_text(shape: Any, text: str) -> Any:
     kind = shape.type_name
     if kind in ("integer", "long"):
         if not _INTEGER.fullmatch(text):
-            if _TEXT.fullmatch(text):
+            if _DIGITS.fullmatch(text):
                 raise Invalid(f"must be between {shape.metadata.get('min')} and {shape.metadata.get('max')}")
             raise Invalid(f"must be an integer, got {_show(text)}")
         return int(text)

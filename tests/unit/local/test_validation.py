@@ -133,6 +133,9 @@ def test_query_members_are_read_in_their_types() -> None:
     assert params["Statuses"] == ["RUNNING", "FAILED"]
     assert (params["MaxItems"], params["ReverseOrder"]) == (5, True)
     assert params["StartedAfter"] == params["StartedBefore"] == 1_767_225_600_000
+    for same in ("2026-01-01", "2026-01-01T01:00:00+01:00", "1.7672256e9", "1767225600.0"):
+        read = _read("ListDurableExecutionsByFunction", path={"FunctionName": "Echo"}, query={"StartedAfter": [same]})
+        assert read["StartedAfter"] == 1_767_225_600_000, same
 
 
 def test_a_callback_result_over_the_model_limit_is_refused() -> None:
