@@ -8,6 +8,7 @@ talk to AWS; ``demo`` runs a step-wait-step execution on an in-process emulator.
 from __future__ import annotations
 
 import argparse
+import ipaddress
 import json
 import os
 import sys
@@ -39,7 +40,11 @@ def _parser() -> argparse.ArgumentParser:
 
     start = sub.add_parser("start", help="serve the functions of a SAM template")
     start.add_argument("--template", "-t", default="template.yaml", help="SAM template (default: template.yaml)")
-    start.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    start.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1; any other than loopback warns: no authentication)",
+    )
     start.add_argument("--port", "-p", type=int, default=5000, help="port (default: 5000)")
     start.add_argument(
         "--store", default=None, help="SQLite file, or :memory: (default: .powertools-durable/emulator.sqlite3)"
@@ -110,10 +115,27 @@ def _one_line(exc: Exception) -> str:
     return f"{type(exc).__name__}: {exc}"
 
 
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the emulator on this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name, or an address such as 0.0.0.0: reachable from elsewhere
+
+
 def _start(args: argparse.Namespace) -> int:
     from powertools_durable.local.emulator import LocalEmulator  # noqa: PLC0415
     from powertools_durable.local.store import DEFAULT_STORE  # noqa: PLC0415
 
+    if not is_loopback(args.host):
+        print(
+            f"powertools-durable: WARNING: binding {args.host}, not a loopback address. The emulator has no "
+            "authentication: anyone who can reach this port can start, read, answer and stop executions.",
+            file=sys.stderr,
+            flush=True,
+        )
     store = args.store or str(DEFAULT_STORE)
     emulator = LocalEmulator(
         Path(args.template), store=store, time_scale=args.time_scale, host=args.host, port=args.port

@@ -192,7 +192,7 @@ class ExecutionService:
             raise InvalidParameterValueError(validation_message(exc)) from exc
         updates = [u.model_dump(exclude_none=True) for u in request.Updates]
         with self.locked(arn):
-            record = self._current(arn, request.CheckpointToken, exact=True)
+            record = self._current(arn, request.CheckpointToken)
             operations = {op["Id"]: op for op in self.store.operations(arn)}
             now = self.clock.now_ms()
             changed: dict[str, WireDict] = {}
@@ -222,24 +222,20 @@ class ExecutionService:
             "NewExecutionState": {"Operations": [wire_operation(op) for op in changed.values()]},
         }
 
-    def _current(self, arn: str, token: str, *, exact: bool) -> ExecutionRecord:
+    def _current(self, arn: str, token: str) -> ExecutionRecord:
+        """The running execution whose current checkpoint token is ``token`` (Checkpoint and GetState alike)."""
         record = self.store.get(arn)
         if record is None:
             raise InvalidParameterValueError(f"Durable execution not found: {arn}")
         if record.status != RUNNING:
             raise InvalidParameterValueError(f"Durable execution {arn} is {record.status}")
-        valid = (
-            token == record.token
-            if exact
-            else bool(record.invocation_id) and token.startswith(f"{record.invocation_id}.")
-        )
-        if record.token is None or not valid:
+        if record.token is None or token != record.token:
             raise InvalidParameterValueError("Invalid checkpoint token: it is stale or was already used")
         return record
 
     def state(self, arn: str, token: str, marker: str | None, max_items: int | None) -> WireDict:
         with self.locked(arn):
-            self._current(arn, token, exact=False)
+            self._current(arn, token)
             operations = self.store.operations(arn)
         page, next_marker = history.page(operations, marker=parse_marker(marker), max_items=limit(max_items, 1000))
         response: WireDict = {"Operations": [wire_operation(op) for op in page]}

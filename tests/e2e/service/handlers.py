@@ -74,6 +74,11 @@ def echo(event: Any, ctx: DurableContext) -> Any:
     return event
 
 
+def awaits_callback(event: Any, ctx: DurableContext) -> Any:
+    callback = ctx.create_callback(name="approval")
+    return {"answer": callback.result()}
+
+
 HANDLERS = {
     "StepWaitStep": step_wait_step,
     "TwoWaits": two_waits,
@@ -83,5 +88,6 @@ HANDLERS = {
     "CrashOnce": crash_once,
     "CrashAlways": crash_always,
     "Blocks": blocks,
+    "AwaitsCallback": awaits_callback,
     "Echo": echo,
 }
