@@ -39,6 +39,16 @@ DEFAULT_EXECUTION_TIMEOUT = 86_400
 Listener = Callable[[ExecutionRecord], None]
 
 
+class _ExecutionLock:
+    """One execution's lock and how many threads hold or wait for it."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+
+
 class ExecutionService:
     """Start, checkpoint, read and stop durable executions of the template's functions."""
 
@@ -56,7 +66,7 @@ class ExecutionService:
         self.functions = functions
         self.region = region
         self.page_size = page_size
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, _ExecutionLock] = {}  # only executions someone holds or waits for
         self._locks_guard = threading.Lock()
         self._listeners: dict[str, list[Listener]] = {}
         self.on_started: Callable[[ExecutionRecord], None] = lambda record: None
@@ -69,10 +79,24 @@ class ExecutionService:
 
     @contextmanager
     def locked(self, arn: str) -> Iterator[None]:
+        """Hold ``arn``'s lock; the lock exists only while someone holds or waits for it (bounded memory)."""
         with self._locks_guard:
-            lock = self._locks.setdefault(arn, threading.Lock())
-        with lock:
-            yield
+            lock = self._locks.get(arn)
+            if lock is None:
+                lock = self._locks[arn] = _ExecutionLock()
+            lock.users += 1
+        try:
+            with lock.lock:
+                yield
+        finally:
+            with self._locks_guard:
+                lock.users -= 1
+                if lock.users == 0:
+                    del self._locks[arn]
+
+    def memory_footprint(self) -> dict[str, int]:
+        """How many executions have in-memory state here (tests and the soak benchmark watch it stay bounded)."""
+        return {"locks": len(self._locks), "listeners": len(self._listeners)}
 
     def function(self, identifier: str) -> tuple[FunctionLike, str | None]:
         """The template function a request names (name, partial ARN or ARN) and its qualifier."""
@@ -102,7 +126,10 @@ class ExecutionService:
 
     def remove_listener(self, arn: str, listener: Listener) -> None:
         with self.locked(arn), suppress(ValueError):
-            self._listeners.get(arn, []).remove(listener)
+            listeners = self._listeners.get(arn, [])
+            listeners.remove(listener)
+            if not listeners:
+                del self._listeners[arn]
 
     def finish(
         self,

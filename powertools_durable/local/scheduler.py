@@ -87,10 +87,11 @@ class Scheduler:
 
     def launch(self, record: ExecutionRecord) -> None:
         """A new (or recovered) execution: arm its timeout and run it."""
-        timer = self.clock.call_at(record.timeout_at_ms, lambda: self.service.time_out(record.arn))
+        arn = record.arn  # the timer holds the ARN only, never the record (and its payload)
+        timer = self.clock.call_at(record.timeout_at_ms, lambda: self.service.time_out(arn))
         with self._guard:
-            self._timeouts[record.arn] = timer
-        self._arm(record.arn, record.invoke_at_ms)
+            self._timeouts[arn] = timer
+        self._arm(arn, record.invoke_at_ms)
 
     def _arm(self, arn: str, when_ms: int | None) -> None:
         """Look at ``arn`` again at ``when_ms`` (at once, without a timer, when that time has come)."""
@@ -105,6 +106,11 @@ class Scheduler:
             self._timers[arn] = timer
         if previous is not None:
             previous.cancel()
+
+    def memory_footprint(self) -> dict[str, int]:
+        """How many executions have timers here (bounded by those running)."""
+        with self._guard:
+            return {"timers": len(self._timers), "timeouts": len(self._timeouts)}
 
     def _forget(self, record: ExecutionRecord) -> None:
         with self._guard:

@@ -149,9 +149,11 @@ def _record(text: str) -> ExecutionRecord:
 class SQLiteStore:
     """:class:`Store` on one SQLite connection shared by the service's threads (serialised by a lock).
 
-    The store is the only writer of its file, so it keeps each execution's committed record
-    and a running execution's operations in memory after the first read (updated only once a
-    transaction has committed): the hot path of a checkpoint then reads nothing from SQLite.
+    The store is the only writer of its file, so it keeps a *running* execution's committed
+    record and operations in memory after the first read (updated only once a transaction has
+    committed): the hot path of a checkpoint then reads nothing from SQLite. An execution that
+    ends (or is deleted) leaves memory and is read from SQLite on demand, so memory stays
+    bounded by the executions in flight however many have run.
     """
 
     def __init__(self, path: str | Path = DEFAULT_STORE) -> None:
@@ -204,16 +206,19 @@ class SQLiteStore:
             rows = self._query("SELECT record FROM executions WHERE arn=?", (arn,))
             if not rows:
                 return None
-            record = self._records[arn] = _record(rows[0][0])
+            record = _record(rows[0][0])
+            if record.status == "RUNNING":
+                self._records[arn] = record
         return record
 
     def _remember(self, commit: Commit) -> None:
-        """Update the in-memory copies once the transaction has committed."""
+        """Update the in-memory copies once the transaction has committed (an ended execution leaves memory)."""
         arn = commit.record.arn
-        self._records[arn] = dataclasses.replace(commit.record)
         if commit.record.status != "RUNNING":
+            self._records.pop(arn, None)
             self._operations.pop(arn, None)
             return
+        self._records[arn] = dataclasses.replace(commit.record)
         cached = self._operations.get(arn)
         if cached is not None:
             cached.update({op["Id"]: dict(op) for op in commit.operations})
@@ -326,6 +331,11 @@ class SQLiteStore:
                 (arn, commit.logs[0], seq + 1, commit.logs[1]),
             )
         return numbered
+
+    def memory_footprint(self) -> dict[str, int]:
+        """How many executions this store holds in memory (bounded by those running)."""
+        with self._lock:
+            return {"records": len(self._records), "operations": len(self._operations)}
 
     def close(self) -> None:
         with self._lock:
