@@ -32,6 +32,7 @@ from typing import Any
 from powertools_durable.local import history
 from powertools_durable.local.chained import ChainedInvokes
 from powertools_durable.local.clock import Timer
+from powertools_durable.local.effects import Effect, Launch, Reinvoke
 from powertools_durable.local.executions import RUNNING, ExecutionService
 from powertools_durable.local.invoker import Invoker, OutcomeLike, reserved
 from powertools_durable.local.store import Commit, ConflictError, ExecutionRecord
@@ -82,8 +83,18 @@ class Scheduler:
         self._closed = False
         service.on_started = self.launch
         service.on_ended = self._forget
-        service.on_runnable = self.submit
+        service.on_effects = self.apply
         self.chained = ChainedInvokes(service, self.run_task, self.run_plain)
+
+    def apply(self, effects: list[Effect]) -> None:
+        """Apply the effects of a change that has been committed (never before: see :mod:`.effects`)."""
+        for effect in effects:
+            if isinstance(effect, Launch):
+                self.launch(effect.record)
+            elif isinstance(effect, Reinvoke):
+                self.submit(effect.arn)
+            else:
+                self.chained.apply(effect)
 
     # -- timers ---------------------------------------------------------------------------
 
@@ -332,6 +343,7 @@ class Scheduler:
             self.launch(record)
             if record.invoke_at_ms is None:
                 self._arm(record.arn, self._next_wake(record.arn))
+            self.chained.recover(record)
         return len(records)
 
     def close(self) -> None:

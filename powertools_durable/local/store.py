@@ -24,6 +24,7 @@ from typing import Any, Protocol
 from powertools_durable.service.wire import WireDict
 
 SCHEMA_VERSION = 1
+RUNNING = "RUNNING"  # the one status in which an execution is kept in memory
 DEFAULT_STORE = Path(".powertools-durable") / "emulator.sqlite3"
 
 _SCHEMA = """
@@ -68,7 +69,7 @@ class ExecutionRecord:
     input_payload: str
     start_ms: int
     execution_timeout: int  # seconds
-    status: str = "RUNNING"
+    status: str = RUNNING
     end_ms: int | None = None
     result: str | None = None
     error: WireDict | None = None
@@ -96,6 +97,7 @@ class Commit:
     expect_token: str | None = None
     expect_invocation: str | None = None
     logs: tuple[str, str] | None = None  # (request id, captured output)
+    creates: list[Commit] = field(default_factory=list)  # new executions (chained invokes' targets), same transaction
 
 
 class Store(Protocol):
@@ -207,14 +209,14 @@ class SQLiteStore:
             if not rows:
                 return None
             record = _record(rows[0][0])
-            if record.status == "RUNNING":
+            if record.status == RUNNING:
                 self._records[arn] = record
         return record
 
     def _remember(self, commit: Commit) -> None:
         """Update the in-memory copies once the transaction has committed (an ended execution leaves memory)."""
         arn = commit.record.arn
-        if commit.record.status != "RUNNING":
+        if commit.record.status != RUNNING:
             self._records.pop(arn, None)
             self._operations.pop(arn, None)
             return
@@ -233,15 +235,23 @@ class SQLiteStore:
                 ).fetchone()
                 if row:
                     return _record(row[0]), False
-                (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM executions").fetchone()
-                db.execute(
-                    "INSERT INTO executions (arn, seq, function_name, name, status, record) VALUES (?,?,?,?,?,?)",
-                    (record.arn, seq, record.function_name, record.name, record.status, _record_json(record)),
-                )
-                self._apply(db, commit)
-            self._remember(commit)
-            self._operations[record.arn] = {op["Id"]: dict(op) for op in commit.operations}
+                self._insert(db, commit)
+            self._remember_created(commit)
         return dataclasses.replace(record), True
+
+    def _insert(self, db: sqlite3.Connection, commit: Commit) -> None:
+        record = commit.record
+        (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM executions").fetchone()
+        db.execute(
+            "INSERT INTO executions (arn, seq, function_name, name, status, record) VALUES (?,?,?,?,?,?)",
+            (record.arn, seq, record.function_name, record.name, record.status, _record_json(record)),
+        )
+        self._apply(db, commit)
+
+    def _remember_created(self, commit: Commit) -> None:
+        self._remember(commit)
+        if commit.record.status == RUNNING:
+            self._operations[commit.record.arn] = {op["Id"]: dict(op) for op in commit.operations}
 
     def get(self, arn: str) -> ExecutionRecord | None:
         with self._lock:
@@ -263,7 +273,7 @@ class SQLiteStore:
                 rows = self._query("SELECT body FROM operations WHERE arn=? ORDER BY seq", (arn,))
                 operations = {op["Id"]: op for op in (json.loads(row[0]) for row in rows)}
                 record = self._cached_record(arn)
-                if record is not None and record.status == "RUNNING":
+                if record is not None and record.status == RUNNING:
                     self._operations[arn] = operations
             return [dict(op) for op in operations.values()]
 
@@ -302,7 +312,11 @@ class SQLiteStore:
                     (record.status, _record_json(record), record.arn),
                 )
                 numbered = self._apply(db, commit)
+                for created in commit.creates:
+                    self._insert(db, created)
             self._remember(commit)
+            for created in commit.creates:
+                self._remember_created(created)
         return numbered
 
     def _apply(self, db: sqlite3.Connection, commit: Commit) -> list[WireDict]:

@@ -74,6 +74,10 @@ def echo(event: Any, ctx: DurableContext) -> Any:
     return event
 
 
+def invokes_echo(event: Any, ctx: DurableContext) -> Any:
+    return ctx.invoke("Echo", event, name="call")
+
+
 HANDLERS = {
     "StepWaitStep": step_wait_step,
     "TwoWaits": two_waits,
@@ -84,4 +88,5 @@ HANDLERS = {
     "CrashAlways": crash_always,
     "Blocks": blocks,
     "Echo": echo,
+    "InvokesEcho": invokes_echo,
 }

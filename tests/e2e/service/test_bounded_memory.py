@@ -38,6 +38,7 @@ def test_per_execution_state_is_dropped_when_executions_end(
     assert _footprint(emulator) == {
         "locks": 0,
         "listeners": 0,
+        "answers": 0,
         "records": 0,
         "operations": 0,
         "timers": 0,
