@@ -36,6 +36,7 @@ from powertools_durable.local.effects import Effect, Launch, Reinvoke
 from powertools_durable.local.executions import RUNNING, ExecutionService
 from powertools_durable.local.invoker import Invoker, OutcomeLike, reserved
 from powertools_durable.local.store import Commit, ConflictError, ExecutionRecord
+from powertools_durable.local.store_schema import DamagedExecutionError
 from powertools_durable.local.transitions import fire, wake_time
 from powertools_durable.service.wire import OperationType, WireDict
 
@@ -169,6 +170,8 @@ class Scheduler:
     def _work(self, arn: str) -> None:
         try:
             self._advance(arn)
+        except DamagedExecutionError:
+            return  # reported by the store (file, execution, fix); the others go on
         except Exception:
             logger.exception("the emulator failed to advance execution %s", arn)
         finally:
@@ -323,28 +326,40 @@ class Scheduler:
         return expired
 
     def recover(self) -> int:
-        """Resume every RUNNING execution of the store; an invocation left in flight died with the emulator."""
+        """Resume every RUNNING execution of the store; an invocation left in flight died with the emulator.
+
+        A damaged execution is skipped (the store reports it, naming the file and the fix); the
+        others resume.
+        """
         records = self.store.executions(status=RUNNING)
+        resumed = 0
         for record in records:
-            with self.service.locked(record.arn):
-                if record.invocation_id is not None:
-                    now = self.clock.now_ms()
-                    error = {
-                        "ErrorType": EXIT_ERROR,
-                        "ErrorMessage": "the emulator stopped while this invocation was running",
-                    }
-                    completed = history.invocation_completed(
-                        record.invocation_start_ms or now, now, record.invocation_id, error
-                    )
-                    record.invocation_id = record.token = record.invocation_start_ms = None
-                    record.failures += 1
-                    record.invoke_at_ms = now
-                    self.store.commit(Commit(record, [], [completed]))
-            self.launch(record)
-            if record.invoke_at_ms is None:
-                self._arm(record.arn, self._next_wake(record.arn))
-            self.chained.recover(record)
-        return len(records)
+            try:
+                self._recover(record)
+            except DamagedExecutionError:
+                continue
+            resumed += 1
+        return resumed
+
+    def _recover(self, record: ExecutionRecord) -> None:
+        with self.service.locked(record.arn):
+            if record.invocation_id is not None:
+                now = self.clock.now_ms()
+                error = {
+                    "ErrorType": EXIT_ERROR,
+                    "ErrorMessage": "the emulator stopped while this invocation was running",
+                }
+                completed = history.invocation_completed(
+                    record.invocation_start_ms or now, now, record.invocation_id, error
+                )
+                record.invocation_id = record.token = record.invocation_start_ms = None
+                record.failures += 1
+                record.invoke_at_ms = now
+                self.store.commit(Commit(record, [], [completed]))
+        self.chained.recover(record)
+        self.launch(record)
+        if record.invoke_at_ms is None:
+            self._arm(record.arn, self._next_wake(record.arn))
 
     def close(self) -> None:
         self._closed = True

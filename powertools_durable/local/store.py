@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,37 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from powertools_durable.local.store_schema import (
+    SCHEMA_VERSION,
+    TABLES,
+    DamagedExecutionError,
+    DamagedStoreError,
+    StoreError,
+    create_schema,
+    parse_body,
+    repair_hint,
+    schema_problems,
+)
 from powertools_durable.service.wire import WireDict
 
-SCHEMA_VERSION = 1
+logger = logging.getLogger(__name__)
+
 RUNNING = "RUNNING"  # the one status in which an execution is kept in memory
 DEFAULT_STORE = Path(".powertools-durable") / "emulator.sqlite3"
-
-_SCHEMA = """
-CREATE TABLE executions (
-    arn TEXT PRIMARY KEY, seq INTEGER NOT NULL, function_name TEXT NOT NULL, name TEXT NOT NULL,
-    status TEXT NOT NULL, record TEXT NOT NULL, last_event_id INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX executions_by_name ON executions (function_name, name);
-CREATE INDEX executions_by_seq ON executions (seq);
-CREATE INDEX executions_by_status ON executions (status);
-CREATE TABLE operations (
-    arn TEXT NOT NULL, op_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (arn, op_id)
-);
-CREATE TABLE events (
-    arn TEXT NOT NULL, event_id INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (arn, event_id)
-);
-CREATE TABLE invocation_logs (
-    arn TEXT NOT NULL, request_id TEXT NOT NULL, seq INTEGER NOT NULL, logs TEXT NOT NULL,
-    PRIMARY KEY (arn, request_id)
-);
-"""
-
-
-class StoreError(RuntimeError):
-    """The store cannot be used (e.g. written by a newer version)."""
 
 
 class ConflictError(RuntimeError):
@@ -85,6 +72,11 @@ class ExecutionRecord:
     @property
     def timeout_at_ms(self) -> int:
         return self.start_ms + self.execution_timeout * 1000
+
+
+def parse_record(text: str) -> ExecutionRecord:
+    """An ``executions.record`` value; ValueError or TypeError when it is damaged."""
+    return ExecutionRecord(**json.loads(text))
 
 
 @dataclass
@@ -144,10 +136,6 @@ def _record_json(record: ExecutionRecord) -> str:
     return json.dumps(dataclasses.asdict(record), separators=(",", ":"))
 
 
-def _record(text: str) -> ExecutionRecord:
-    return ExecutionRecord(**json.loads(text))
-
-
 class SQLiteStore:
     """:class:`Store` on one SQLite connection shared by the service's threads (serialised by a lock).
 
@@ -165,21 +153,34 @@ class SQLiteStore:
         self._lock = threading.RLock()
         self._records: dict[str, ExecutionRecord] = {}
         self._operations: dict[str, dict[str, WireDict]] = {}
+        self.damaged: dict[str, str] = {}  # executions found damaged (and skipped), with what is wrong
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._open_schema()
+        try:
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._open_schema()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise DamagedStoreError(
+                f"the store {self.path} cannot be read as a SQLite database ({exc}): move the file aside "
+                f"(mv {self.path} {self.path}.damaged) to start with an empty store"
+            ) from None
+        except StoreError:
+            self._db.close()
+            raise
 
     def _open_schema(self) -> None:
         with self._transaction() as db:
-            exists = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'").fetchone()
-            if not exists:
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    db.execute(statement)
-                db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not names.intersection(TABLES):
+                create_schema(db)
                 return
+            problems = schema_problems(db)
+            if problems:
+                raise DamagedStoreError(
+                    f"the store {self.path} is damaged ({'; '.join(problems)}): {repair_hint(self.path)}"
+                )
             (version,) = db.execute("SELECT version FROM schema_version").fetchone()
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -208,7 +209,7 @@ class SQLiteStore:
             rows = self._query("SELECT record FROM executions WHERE arn=?", (arn,))
             if not rows:
                 return None
-            record = _record(rows[0][0])
+            record = self._parse_record(arn, rows[0][0])
             if record.status == RUNNING:
                 self._records[arn] = record
         return record
@@ -230,11 +231,11 @@ class SQLiteStore:
         with self._lock:
             with self._transaction() as db:
                 row = db.execute(
-                    "SELECT record FROM executions WHERE function_name=? AND name=?",
+                    "SELECT arn, record FROM executions WHERE function_name=? AND name=?",
                     (record.function_name, record.name),
                 ).fetchone()
                 if row:
-                    return _record(row[0]), False
+                    return self._parse_record(row[0], row[1]), False
                 self._insert(db, commit)
             self._remember_created(commit)
         return dataclasses.replace(record), True
@@ -259,27 +260,56 @@ class SQLiteStore:
             return dataclasses.replace(record) if record is not None else None
 
     def executions(self, function_name: str | None = None, status: str | None = None) -> list[ExecutionRecord]:
-        sql, params = "SELECT record FROM executions WHERE 1=1", list[str]()
+        """Executions in start order; a damaged one is reported (logged once, kept in :attr:`damaged`) and skipped."""
+        sql, params = "SELECT arn, record FROM executions WHERE 1=1", list[str]()
         if function_name is not None:
             sql, params = sql + " AND function_name=?", [*params, function_name]
         if status is not None:
             sql, params = sql + " AND status=?", [*params, status]
-        return [_record(row[0]) for row in self._query(sql + " ORDER BY seq", tuple(params))]
+        records = []
+        for arn, text in self._query(sql + " ORDER BY seq", tuple(params)):
+            try:
+                records.append(self._parse_record(arn, text))
+            except DamagedExecutionError:
+                continue
+        return records
+
+    def _parse_record(self, arn: str, text: str) -> ExecutionRecord:
+        try:
+            return parse_record(text)
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(arn, f"its executions row is not a valid record: {exc}") from None
+
+    def _parse_bodies(self, arn: str, table: str, rows: list[Any]) -> list[WireDict]:
+        bodies = []
+        for key, text in rows:
+            try:
+                bodies.append(parse_body(text))
+            except ValueError as exc:
+                raise self._damaged(arn, f"its {table} row {key} is not valid JSON: {exc}") from None
+        return bodies
+
+    def _damaged(self, arn: str, problem: str) -> DamagedExecutionError:
+        error = DamagedExecutionError(self.path, arn, problem)
+        if arn not in self.damaged:
+            self.damaged[arn] = problem
+            logger.error("%s", error)
+        return error
 
     def operations(self, arn: str) -> list[WireDict]:
         with self._lock:
             operations = self._operations.get(arn)
             if operations is None:
-                rows = self._query("SELECT body FROM operations WHERE arn=? ORDER BY seq", (arn,))
-                operations = {op["Id"]: op for op in (json.loads(row[0]) for row in rows)}
+                rows = self._query("SELECT op_id, body FROM operations WHERE arn=? ORDER BY seq", (arn,))
+                operations = {op["Id"]: op for op in self._parse_bodies(arn, "operations", rows)}
                 record = self._cached_record(arn)
                 if record is not None and record.status == RUNNING:
                     self._operations[arn] = operations
             return [dict(op) for op in operations.values()]
 
     def events(self, arn: str) -> list[WireDict]:
-        rows = self._query("SELECT body FROM events WHERE arn=? ORDER BY event_id", (arn,))
-        return [json.loads(row[0]) for row in rows]
+        rows = self._query("SELECT event_id, body FROM events WHERE arn=? ORDER BY event_id", (arn,))
+        return self._parse_bodies(arn, "events", rows)
 
     def logs(self, arn: str) -> list[tuple[str, str]]:
         rows = self._query("SELECT request_id, logs FROM invocation_logs WHERE arn=? ORDER BY seq", (arn,))
