@@ -73,17 +73,28 @@ def main() -> int:
             found: LambdaHttp = local.client
             return found
 
+        finished = [0]
+        guard = threading.Lock()
+
         def one(i: int) -> tuple[str, float]:
             began = time.perf_counter()
             arn, result = client().invoke("Steps", {"steps": args.steps, "i": i})
             if result != {"total": expected_total}:
                 raise RuntimeError(f"execution {arn} returned {result}")
+            with guard:
+                finished[0] += 1
+                if finished[0] % 1000 == 0:
+                    print(
+                        f"  {finished[0]:>6} executions ended, emulator RSS {emulator.rss_kib / 1024:.1f} MiB",
+                        flush=True,
+                    )
             return arn, time.perf_counter() - began
 
         rss_before = emulator.rss_kib
         with ThreadPoolExecutor(args.clients) as pool:  # warm-up: the worker processes start (not counted)
             list(pool.map(one, range(args.clients)))
         rss_warm = emulator.rss_kib
+        finished[0] = 0
         started = time.perf_counter()
         with ThreadPoolExecutor(args.clients) as pool:
             runs = list(pool.map(one, range(args.executions)))

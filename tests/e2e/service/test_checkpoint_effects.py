@@ -122,11 +122,13 @@ def test_a_batch_whose_commit_fails_starts_no_chained_target(
 def test_a_retried_checkpoint_with_the_same_client_token_is_answered_again_and_applied_once(
     blocked: tuple[LocalEmulator, str],
 ) -> None:
-    # GIVEN a held-open execution and a batch sent once with ClientToken "ct-1"
+    # GIVEN a held-open execution and a batch sent once with ClientToken "ct-1" (its target waits an hour,
+    # so nothing else changes the caller's operations meanwhile)
     emulator, arn = blocked
     lambda_client = emulator.client()
     token = _token(emulator, arn)
-    send = {"DurableExecutionArn": arn, "CheckpointToken": token, "Updates": [CHAINED], "ClientToken": "ct-1"}
+    chained = {**CHAINED, "ChainedInvokeOptions": {"FunctionName": "LongWait"}}
+    send = {"DurableExecutionArn": arn, "CheckpointToken": token, "Updates": [chained], "ClientToken": "ct-1"}
     first = lambda_client.checkpoint_durable_execution(**send)
     history = emulator.history(arn)
     operations = emulator.store.operations(arn)
@@ -137,7 +139,7 @@ def test_a_retried_checkpoint_with_the_same_client_token_is_answered_again_and_a
     assert again["NewExecutionState"] == first["NewExecutionState"]
     assert emulator.history(arn) == history
     assert emulator.store.operations(arn) == operations
-    assert len(_children(emulator)) == 1
+    assert len(emulator.store.executions("LongWait")) == 1
     # AND another ClientToken with the spent token gets AWS's error, as before
     with pytest.raises(ClientError) as exc:
         lambda_client.checkpoint_durable_execution(**{**send, "ClientToken": "ct-2"})

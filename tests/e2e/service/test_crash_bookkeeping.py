@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import signal
@@ -96,5 +97,9 @@ def test_worker_processes_end_with_the_emulator(tmp_path: Path) -> None:
             assert time.monotonic() < deadline, [pid for pid in workers if alive(pid)]
             time.sleep(0.05)
     finally:
-        for pid in children(process.pid):
-            os.kill(pid, signal.SIGKILL)
+        leftovers = children(process.pid)
+        if process.poll() is None:
+            kill9(process)  # the test failed before its kill: never leave an emulator behind
+        for pid in leftovers:
+            with contextlib.suppress(ProcessLookupError):
+                os.kill(pid, signal.SIGKILL)
