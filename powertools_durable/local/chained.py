@@ -36,7 +36,6 @@ class ChainedInvokes:
         self.submit = submit
         self.run_plain = run_plain
         service.plan_chained = self.plan
-        service.on_child_ended = self.child_ended
 
     def plan(self, arn: str, update: WireDict) -> ChainedPlan:
         """How ``update`` starts its target (the parent's lock is held; nothing is written or started here).

@@ -19,7 +19,14 @@ from powertools_durable.service.wire import WireDict
 
 @dataclass(frozen=True)
 class Launch:
-    """A new execution was committed (the target of a chained invoke): arm its timeout and run it."""
+    """A new execution was committed (an Invoke, or a chained invoke's target): arm its timeout and run it."""
+
+    record: ExecutionRecord
+
+
+@dataclass(frozen=True)
+class Ended:
+    """An execution's end was committed: drop its timers; a chained invoke's target reports to its caller."""
 
     record: ExecutionRecord
 
@@ -51,4 +58,4 @@ class Reinvoke:
     arn: str
 
 
-Effect = Launch | RunPlain | CompleteChained | Reinvoke
+Effect = Launch | Ended | RunPlain | CompleteChained | Reinvoke

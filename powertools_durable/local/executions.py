@@ -5,7 +5,10 @@ Every change of an execution happens under that execution's lock and is one stor
 checkpoint is all or nothing and the history is appended in the order things happened.
 Updates go through :mod:`~powertools_durable.local.transitions` (the same rules as the
 in-memory fake of the unit tests); events come from :mod:`~powertools_durable.local.history`.
-Invocations and timers are the :class:`~powertools_durable.local.scheduler.Scheduler`'s.
+Invocations and timers are the :class:`~powertools_durable.local.scheduler.Scheduler`'s: what a
+change makes happen next (launch an execution, drop an ended one's timers, start a chained
+invoke's target, invoke again) is returned as :mod:`~powertools_durable.local.effects` and handed
+to ``on_effects`` only after the commit succeeded.
 """
 
 from __future__ import annotations
@@ -24,7 +27,7 @@ from pydantic import ValidationError
 
 from powertools_durable.local import arns, history
 from powertools_durable.local.clock import Clock
-from powertools_durable.local.effects import Effect
+from powertools_durable.local.effects import Effect, Ended, Launch
 from powertools_durable.local.errors import (
     AlreadyStartedError,
     InvalidParameterValueError,
@@ -84,11 +87,8 @@ class ExecutionService(ExecutionReads):
         self._locks_guard = threading.Lock()
         self._listeners: dict[str, list[Listener]] = {}
         self._answered: dict[str, _Answered] = {}  # running executions' last answered checkpoint
-        self.on_started: Callable[[ExecutionRecord], None] = lambda record: None
-        self.on_ended: Callable[[ExecutionRecord], None] = lambda record: None
         self.plan_chained: Callable[[str, WireDict], ChainedPlan] = lambda arn, update: ({}, [], [])
         self.on_effects: Callable[[list[Effect]], None] = lambda effects: None
-        self.on_child_ended: Callable[[ExecutionRecord], None] = lambda record: None
 
     # -- plumbing ------------------------------------------------------------------------
 
@@ -160,9 +160,7 @@ class ExecutionService(ExecutionReads):
         self._answered.pop(record.arn, None)
         for listener in self._listeners.pop(record.arn, []):
             listener(record)
-        self.on_ended(record)
-        if record.parent_arn is not None:
-            self.on_child_ended(record)
+        self.on_effects([Ended(record)])
 
     # -- Invoke --------------------------------------------------------------------------
 
@@ -178,7 +176,7 @@ class ExecutionService(ExecutionReads):
                 "was already started with another payload"
             )
         if created:
-            self.on_started(existing)
+            self.on_effects([Launch(existing)])
         return existing, created
 
     def new_execution(

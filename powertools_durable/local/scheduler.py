@@ -32,7 +32,7 @@ from typing import Any
 from powertools_durable.local import history
 from powertools_durable.local.chained import ChainedInvokes
 from powertools_durable.local.clock import Timer
-from powertools_durable.local.effects import Effect, Launch, Reinvoke
+from powertools_durable.local.effects import Effect, Ended, Launch, Reinvoke
 from powertools_durable.local.executions import RUNNING, ExecutionService
 from powertools_durable.local.invoker import Invoker, OutcomeLike, reserved
 from powertools_durable.local.store import Commit, ConflictError, ExecutionRecord
@@ -82,8 +82,6 @@ class Scheduler:
         self._timeouts: dict[str, Timer] = {}
         self._guard = threading.Lock()
         self._closed = False
-        service.on_started = self.launch
-        service.on_ended = self._forget
         service.on_effects = self.apply
         self.chained = ChainedInvokes(service, self.run_task, self.run_plain)
 
@@ -92,6 +90,10 @@ class Scheduler:
         for effect in effects:
             if isinstance(effect, Launch):
                 self.launch(effect.record)
+            elif isinstance(effect, Ended):
+                self._forget(effect.record)
+                if effect.record.parent_arn is not None:
+                    self.chained.child_ended(effect.record)
             elif isinstance(effect, Reinvoke):
                 self.submit(effect.arn)
             else:
