@@ -10,23 +10,11 @@ import pytest
 
 from powertools_durable.local import doctor
 from powertools_durable.local.cli import main
-from powertools_durable.local.store import Commit, ExecutionRecord, SQLiteStore
+from powertools_durable.local.store import Commit, SQLiteStore
 from powertools_durable.local.store_schema import DamagedExecutionError, DamagedStoreError
+from tests.unit.local.test_store import _record
 
 Damage = Callable[[sqlite3.Connection, str], None]
-
-
-def _record(name: str) -> ExecutionRecord:
-    return ExecutionRecord(
-        arn=f"arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/{name}/id-{name}",
-        function_name="f",
-        qualifier="$LATEST",
-        name=name,
-        input_payload="{}",
-        start_ms=1_000,
-        execution_timeout=60,
-        token="t1",
-    )
 
 
 def _store(path: Path, names: tuple[str, ...] = ("good", "bad", "also-good")) -> dict[str, str]:
