@@ -84,9 +84,9 @@ class HeldInvoker(WorkerPool):
 
     release = threading.Event()
 
-    def invoke(self, spec: Any, event: Any, **options: Any) -> Any:
+    def _run(self, worker: Any, spec: Any, event: Any, **options: Any) -> Any:
         self.release.wait(120)
-        return super().invoke(spec, event, **options)
+        return super()._run(worker, spec, event, **options)
 
 
 def checkpoint_latency(template: Path, calls: int) -> str:

@@ -1,6 +1,7 @@
 """``powertools-durable``: the command line of the local emulator.
 
-``local start`` serves a SAM template; ``local invoke|executions|history|callback`` talk to a running
+``local start`` serves a SAM template; ``local doctor`` checks (and repairs) its store;
+``local invoke|executions|history|callback`` talk to a running
 emulator through boto3 (``--endpoint``, default http://127.0.0.1:5000), exactly as they would
 talk to AWS; ``demo`` runs a step-wait-step execution on an in-process emulator.
 """
@@ -51,6 +52,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     start.add_argument("--time-scale", type=float, default=1.0, help="modelled time runs this many times faster")
 
+    doctor = sub.add_parser("doctor", help="check an emulator store for damage; --repair quarantines it")
+    doctor.add_argument("--store", default=None, help="SQLite file (default: .powertools-durable/emulator.sqlite3)")
+    doctor.add_argument(
+        "--repair", action="store_true", help="recreate missing tables, move damaged executions to a quarantine table"
+    )
+
     endpoint = argparse.ArgumentParser(add_help=False)
     endpoint.add_argument(
         "--endpoint", default=os.environ.get(ENV_ENDPOINT, DEFAULT_ENDPOINT), help="the running emulator's URL"
@@ -93,6 +100,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_conformance(args)
     handlers = {
         "start": _start,
+        "doctor": _doctor,
         "invoke": _invoke,
         "executions": _executions,
         "history": _history,
@@ -147,9 +155,54 @@ def _start(args: argparse.Namespace) -> int:
         print(f"functions: {names}")
         if running.recovered:
             print(f"resumed {running.recovered} running execution(s)")
+        for message in _damaged(running):
+            print(f"warning: {message}")
         print(f"try: powertools-durable local invoke <function> --wait --endpoint {running.endpoint_url}", flush=True)
 
     emulator.serve(on_ready=ready)
+    return 0
+
+
+def _damaged(running: LocalEmulator) -> list[str]:
+    """The store's damaged executions found while starting (skipped: the others run)."""
+    damaged: dict[str, str] = getattr(running.store, "damaged", {})
+    if not damaged:
+        return []
+    from powertools_durable.local.store_schema import repair_hint  # noqa: PLC0415
+
+    path = getattr(running.store, "path", "")
+    lines = [f"skipped damaged execution {arn}: {problem}" for arn, problem in damaged.items()]
+    return [*lines, repair_hint(path)]
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    import sqlite3  # noqa: PLC0415
+
+    from powertools_durable.local import doctor  # noqa: PLC0415
+    from powertools_durable.local.store import DEFAULT_STORE  # noqa: PLC0415
+
+    store = args.store or str(DEFAULT_STORE)
+    try:
+        findings = doctor.repair(store) if args.repair else doctor.check(store)
+    except sqlite3.DatabaseError as exc:
+        print(f"store {store} is not a readable SQLite database ({exc}): nothing to repair in it;", file=sys.stderr)
+        print(f"move it aside (mv {store} {store}.damaged) to start with an empty store", file=sys.stderr)
+        return 1
+    if not findings:
+        print(f"store {store}: sound")
+        return 0
+    print(f"store {store}: {len(findings)} problem(s)")
+    for finding in findings:
+        print(f"  - {finding}")
+    if not args.repair:
+        print(f"repair: powertools-durable local doctor --store {store} --repair (damaged executions are quarantined)")
+        return 1
+    left = doctor.check(store)
+    quarantined = sum(1 for finding in findings if finding.arn)
+    print(f"repaired: missing tables recreated, {quarantined} execution(s) moved to the table quarantine of {store}")
+    if left:
+        print(f"still damaged: {'; '.join(map(str, left))}", file=sys.stderr)
+        return 1
     return 0
 
 

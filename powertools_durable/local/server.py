@@ -46,6 +46,7 @@ from powertools_durable.local.errors import (
 )
 from powertools_durable.local.executions import ExecutionService
 from powertools_durable.local.store import ExecutionRecord
+from powertools_durable.local.store_schema import StoreError
 from powertools_durable.local.validation import Operation
 from powertools_durable.service.wire import WireDict
 
@@ -302,6 +303,9 @@ def _endpoint(operation: str | None, handler: Handler) -> Callable[[Request], Aw
             return await handler(request, params)
         except ServiceError as exc:
             return _error_response(exc)
+        except StoreError as exc:  # a damaged store: the server's fault, but the message says what to do
+            logger.error("%s %s: %s", request.method, request.url.path, exc)
+            return _error_response(ServiceError(str(exc)))
         except Exception:
             return _internal_error(request)
 

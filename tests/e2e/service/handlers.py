@@ -79,6 +79,10 @@ def awaits_callback(event: Any, ctx: DurableContext) -> Any:
     return {"answer": callback.result()}
 
 
+def invokes_echo(event: Any, ctx: DurableContext) -> Any:
+    return ctx.invoke("Echo", event, name="call")
+
+
 HANDLERS = {
     "StepWaitStep": step_wait_step,
     "TwoWaits": two_waits,
@@ -90,4 +94,5 @@ HANDLERS = {
     "Blocks": blocks,
     "AwaitsCallback": awaits_callback,
     "Echo": echo,
+    "InvokesEcho": invokes_echo,
 }
