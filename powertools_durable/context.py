@@ -21,6 +21,7 @@ from powertools_durable.config import (
 )
 from powertools_durable.exceptions import NonDeterministicExecutionError
 from powertools_durable.hooks import NO_HOOKS, DurableHooks
+from powertools_durable.logger import Logger, LogInfo
 from powertools_durable.operations.callback import Callback, create_callback
 from powertools_durable.operations.child import run_child
 from powertools_durable.operations.invoke import run_invoke
@@ -36,7 +37,7 @@ from powertools_durable.replay.identity import check_identity, operation_id
 from powertools_durable.replay.state import ExecutionState
 from powertools_durable.serdes import SerDes
 from powertools_durable.service.wire import WireDict
-from powertools_durable.types import LambdaContext, StepContext
+from powertools_durable.types import LambdaContext, LoggerInterface, StepContext
 
 T = TypeVar("T")
 P = ParamSpec("P")
@@ -97,13 +98,19 @@ class DurableContext:
         parent_id: str | None = None,
         serdes: SerDes[Any] | None = None,
         hooks: DurableHooks = NO_HOOKS,
+        log_replay: bool = False,
     ) -> None:
         self._state = state
         self._lambda_context = lambda_context
         self._parent_id = parent_id
         self._position = 0
         self._unvisited = set(state.replayable_under(parent_id))
-        self.logger: Any = logger if logger is not None else _default_logger
+        self.log_replay = log_replay
+        self.logger = Logger.from_log_info(
+            _underlying(logger),
+            LogInfo(state, parent_id),
+            self._silent_while_replaying,
+        )
         self.default_serdes = serdes
         self.hooks = hooks
         self.execution_context = ExecutionContext(state.durable_execution_arn)
@@ -134,6 +141,18 @@ class DurableContext:
         """
         return bool(self._unvisited)
 
+    def _silent_while_replaying(self) -> bool:
+        return bool(self._unvisited) and not self.log_replay
+
+    def set_logger(self, new_logger: LoggerInterface) -> None:
+        """Write ``context.logger`` (and this context's operations' loggers) through ``new_logger``.
+
+        Records keep this context's keys and are still dropped while it replays.
+        """
+        self.logger = Logger.from_log_info(
+            new_logger, LogInfo(self._state, self._parent_id), self._silent_while_replaying
+        )
+
     def child_context(self, operation_id: str) -> DurableContext:
         """A context whose operations are namespaced under (and parented to) ``operation_id``."""
         return DurableContext(
@@ -143,6 +162,7 @@ class DurableContext:
             parent_id=operation_id,
             serdes=self.default_serdes,
             hooks=self.hooks,
+            log_replay=self.log_replay,
         )
 
     def begin_operation(self, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
@@ -291,6 +311,13 @@ class DurableContext:
             When the target function failed, timed out or was stopped.
         """
         return run_invoke(self, function_name, payload, name, config)
+
+
+def _underlying(logger: Any) -> Any:
+    """The logger records are written to: the one inside a durable :class:`Logger`, or the workflow default."""
+    if logger is None:
+        return _default_logger
+    return logger.get_logger() if isinstance(logger, Logger) else logger
 
 
 def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, Callable[[StepContext], T]]:

@@ -18,6 +18,7 @@ from powertools_durable.exceptions import (
     StepInterruptedError,
     SuspendExecution,
 )
+from powertools_durable.logger import LogInfo
 from powertools_durable.replay.start_watch import WATCH
 from powertools_durable.retries import RetryPresets
 from powertools_durable.serdes import SerDesContext, deserialize, ensure_checkpointable, serialize
@@ -88,7 +89,8 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
             if window is not None:
                 watch = WATCH.watch(ctx.state.checkpointer, window)
 
-    step_context = StepContext(ctx.logger, attempt, operation_id=op.id, operation_name=name)
+    logger = ctx.logger.with_log_info(LogInfo(ctx.state, op.parent_id, op.id, name, attempt))
+    step_context = StepContext(logger, attempt, operation_id=op.id, operation_name=name)
     try:
         try:
             value = ctx.hooks.run_step(ctx, op, attempt, lambda: func(step_context))

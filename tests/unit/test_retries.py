@@ -22,7 +22,7 @@ def random_value(monkeypatch):
     """Pin random.random() to a value the test chooses."""
 
     def pin(value: float) -> None:
-        monkeypatch.setattr("powertools_durable.retries.random.random", lambda: value)
+        monkeypatch.setattr("powertools_durable.config.random.random", lambda: value)
 
     return pin
 

@@ -213,7 +213,7 @@ def test_explicit_log_replay_argument_beats_the_env_var(monkeypatch, service, la
     assert messages(stream) == ["top"]
 
 
-def test_context_logger_and_step_logger_are_the_given_logger(service, lambda_context):
+def test_context_logger_and_step_logger_write_through_the_given_logger(service, lambda_context):
     # GIVEN a handler recording which logger its context and its step see
     logger, _ = new_logger()
     seen: list[Any] = []
@@ -226,8 +226,9 @@ def test_context_logger_and_step_logger_are_the_given_logger(service, lambda_con
     # WHEN it runs
     run_to_completion(handler, {}, service=service, lambda_context=lambda_context)
 
-    # THEN both are the Powertools Logger
-    assert seen == [logger, logger]
+    # THEN both are the official SDK's replay-aware Logger API over the Powertools Logger
+    assert [type(found).__name__ for found in seen] == ["Logger", "Logger"]
+    assert [found.get_logger() for found in seen] == [logger, logger]
 
 
 def test_records_outside_a_durable_invocation_are_untouched(service: InMemoryDurableService, lambda_context):
