@@ -23,11 +23,18 @@ from powertools_durable.exceptions import NonDeterministicExecutionError
 from powertools_durable.hooks import NO_HOOKS, DurableHooks
 from powertools_durable.logger import Logger, LogInfo
 from powertools_durable.operations.callback import Callback, create_callback
-from powertools_durable.operations.child import run_child
+from powertools_durable.operations.child import (
+    durable_with_child_context,  # noqa: F401 - the official SDK has it here
+    run_child,
+)
 from powertools_durable.operations.invoke import run_invoke
 from powertools_durable.operations.step import run_step
 from powertools_durable.operations.wait import run_wait
-from powertools_durable.operations.wait_for_callback import WaitForCallbackContext, run_wait_for_callback
+from powertools_durable.operations.wait_for_callback import (
+    WaitForCallbackContext,
+    durable_wait_for_callback,  # noqa: F401 - as officially
+    run_wait_for_callback,
+)
 from powertools_durable.operations.wait_for_condition import (
     WaitForConditionCheckContext,
     WaitForConditionConfig,

@@ -155,3 +155,12 @@ def _failed(state: ExecutionState, exc: Exception) -> WireDict:
 
 def _execution_update(state: ExecutionState, action: str, **fields: Any) -> WireDict:
     return {"Id": state.execution_operation()["Id"], "Type": OperationType.EXECUTION.value, "Action": action, **fields}
+
+
+def __getattr__(name: str) -> Any:
+    """``durable_execution`` here too, where the official SDK keeps it (resolved late: handler imports this module)."""
+    if name != "durable_execution":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from powertools_durable.handler import durable_execution  # noqa: PLC0415 - import cycle
+
+    return durable_execution

@@ -10,7 +10,21 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol, TypeVar
 
+from powertools_durable.lazy import lazy_exports
+
 C_contra = TypeVar("C_contra", contravariant=True)
+
+# The official ``types`` module also names these; ours live with what uses them (resolved late: they import this).
+__getattr__, _ = lazy_exports(
+    __name__,
+    {
+        "Callback": "powertools_durable.operations.callback",
+        "DurableContext": "powertools_durable.context",
+        "WaitForCallbackContext": "powertools_durable.operations.wait_for_callback",
+        "WaitForConditionCheckContext": "powertools_durable.operations.wait_for_condition",
+    },
+    globals(),
+)
 
 
 class LambdaContext(Protocol):

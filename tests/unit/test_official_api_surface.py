@@ -1,10 +1,11 @@
 """Every user-facing name of AWS's official SDK exists here, with its members, enum values and parameters.
 
 The promise is that a handler written for ``aws-durable-execution-sdk-python`` moves by changing
-its imports. This test walks the official SDK's user-facing modules and fails on any name, member,
-enum value or parameter we lack, so it also catches the official SDK growing. What is left out on
-purpose (the SDK's internal machinery) is listed in :data:`OMITTED` with the reason, and in
-docs/migrating.md.
+its imports: each name is looked up in our same-named module (``…sdk_python.waits.X`` in
+``powertools_durable.waits``), the package's own exports at the top level. This test walks the
+official SDK's user-facing modules and fails on any name, member, enum value or parameter we lack,
+so it also catches the official SDK growing. What is left out on purpose (the SDK's internal
+machinery) is listed in :data:`OMITTED` with the reason, and in docs/migrating.md.
 """
 
 from __future__ import annotations
@@ -171,17 +172,12 @@ def _excluded(key: str) -> bool:
 
 
 def _find_ours(module_name: str, name: str) -> Any:
-    """Ours: the same-named submodule first, then the top-level package."""
-    candidates = [f"{OURS}.{module_name}"] if module_name else []
-    candidates.append(OURS)
-    for candidate in candidates:
-        try:
-            module = importlib.import_module(candidate)
-        except ImportError:
-            continue
-        if hasattr(module, name):
-            return getattr(module, name)
-    return None
+    """Ours: in the same-named submodule (so an import line moves by its package alone), else ``None``."""
+    try:
+        module = importlib.import_module(f"{OURS}.{module_name}" if module_name else OURS)
+    except ImportError:
+        return None
+    return getattr(module, name, None)
 
 
 def _own_members(cls: type) -> dict[str, Any]:
