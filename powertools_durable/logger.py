@@ -108,6 +108,22 @@ class Logger:
         """The same wrapped logger and replay source, with the keys of ``info`` instead."""
         return Logger(self._logger, _extra_of(info), self._is_replaying)
 
+    def for_operation(
+        self, execution_arn: str, parent_id: str | None, operation_id: str, name: str | None, attempt: int
+    ) -> Logger:
+        """``with_log_info`` for one operation attempt, without building a :class:`LogInfo` (once per executed step)."""
+        extra: dict[str, object] = {EXECUTION_ARN_KEY: execution_arn}
+        if parent_id:
+            extra[PARENT_ID_KEY] = parent_id
+        if name:
+            extra[OPERATION_NAME_KEY] = name
+        extra[ATTEMPT_KEY] = attempt
+        extra[OPERATION_ID_KEY] = operation_id
+        clone = object.__new__(Logger)
+        clone._logger, clone._default_extra = self._logger, extra
+        clone._is_replaying, clone._stacklevel = self._is_replaying, self._stacklevel
+        return clone
+
     def with_is_replaying(self, is_replaying: Callable[[], bool]) -> Logger:
         """The same wrapped logger and keys, silent while ``is_replaying()`` is true (a child context's)."""
         return Logger(self._logger, self._default_extra, is_replaying)

@@ -18,7 +18,6 @@ from powertools_durable.exceptions import (
     StepInterruptedError,
     SuspendExecution,
 )
-from powertools_durable.logger import LogInfo
 from powertools_durable.replay.start_watch import WATCH
 from powertools_durable.retries import RetryPresets
 from powertools_durable.serdes import SerDes, SerDesContext, deserialize, ensure_checkpointable, serialize
@@ -89,7 +88,7 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
             if window is not None:
                 watch = WATCH.watch(ctx.state.checkpointer, window)
 
-    logger = ctx.logger.with_log_info(LogInfo(ctx.state, op.parent_id, op.id, name, attempt))
+    logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
     step_context = StepContext(logger, attempt, operation_id=op.id, operation_name=name)
     try:
         try:

@@ -24,7 +24,6 @@ from powertools_durable.exceptions import (
     ValidationError,
     WaitForConditionError,
 )
-from powertools_durable.logger import LogInfo
 from powertools_durable.retries import backoff_delay
 from powertools_durable.serdes import SerDes, SerDesContext, deserialize, ensure_checkpointable, serialize
 from powertools_durable.service.wire import (
@@ -180,7 +179,7 @@ def run_wait_for_condition(
     try:
         stored = details.get("Result")
         state = load(stored) if stored else load(serialize(serdes, config.initial_state, serdes_context))
-        logger = ctx.logger.with_log_info(LogInfo(ctx.state, op.parent_id, op.id, name, attempt))
+        logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
         check_context = WaitForConditionCheckContext(logger, attempt, operation_id=op.id, operation_name=name)
         new_state = ctx.hooks.run_step(ctx, op, attempt, lambda: check(state, check_context))
         payload = ensure_checkpointable(serialize(serdes, new_state, serdes_context), serdes_context)

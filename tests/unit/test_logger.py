@@ -125,3 +125,28 @@ def test_a_minimal_logger_interface_works_and_other_attributes_forward():
     assert durable.service == "orders"
     with pytest.raises(AttributeError):
         _ = durable._private
+
+
+def test_for_operation_writes_the_same_keys_as_with_log_info(std):
+    # GIVEN a context logger, and the step path's shortcut next to the official clone
+    logger, capture = std
+    durable = Logger.from_log_info(logger, LogInfo(State()), is_replaying=lambda: False)
+
+    # WHEN both log for the same operation attempt
+    durable.with_log_info(LogInfo(State(), "p", "o", "n", 3)).info("a")
+    durable.for_operation("arn:exec", "p", "o", "n", 3).info("b")
+
+    # THEN the records carry identical keys
+    keys = ("durable_execution_arn", "parent_id", "operation_id", "operation_name", "attempt")
+    first, second = ({k: getattr(r, k) for k in keys} for r in capture.records)
+    assert (
+        first
+        == second
+        == {
+            "durable_execution_arn": "arn:exec",
+            "parent_id": "p",
+            "operation_id": "o",
+            "operation_name": "n",
+            "attempt": 3,
+        }
+    )
