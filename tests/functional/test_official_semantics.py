@@ -15,25 +15,11 @@ import pytest
 
 import powertools_durable as ours
 from powertools_durable.local.memory import InMemoryDurableService, RunResult, run_to_completion
+from tests.functional.official import Boto3Shaped
 
 official = pytest.importorskip("aws_durable_execution_sdk_python", reason="the bench extra installs the official SDK")
 
 SDKS = {"official": official, "ours": ours}
-
-
-class Boto3Shaped:
-    """What the official SDK expects of a boto3 ``lambda`` client, over :class:`InMemoryDurableService`."""
-
-    def __init__(self, service: InMemoryDurableService) -> None:
-        self.service = service
-
-    def checkpoint_durable_execution(self, **kwargs: Any) -> dict[str, Any]:
-        return self.service.checkpoint(kwargs["DurableExecutionArn"], kwargs["CheckpointToken"], kwargs["Updates"])
-
-    def get_durable_execution_state(self, **kwargs: Any) -> dict[str, Any]:
-        return self.service.get_execution_state(
-            kwargs["DurableExecutionArn"], kwargs["CheckpointToken"], kwargs["Marker"], kwargs.get("MaxItems", 1000)
-        )
 
 
 def module(sdk: Any, name: str) -> Any:
