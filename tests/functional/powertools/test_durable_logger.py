@@ -283,3 +283,24 @@ def test_inject_lambda_context_clear_state_inside_durable_handler_keeps_the_keys
     logs = lines(stream)
     assert [line["message"] for line in logs] == [{"order": 1}, *EXPECTED]
     assert all(line["durable_execution_arn"] == service.durable_execution_arn for line in logs)
+
+
+def test_official_logger_api_over_powertools_keeps_its_keys_and_location(service, lambda_context):
+    # GIVEN a handler logging through context.logger with extra= and step.logger with Powertools-style keys
+    logger, stream = new_logger()
+
+    @durable_handler(logger=logger, service_client=service)
+    def handler(event: dict, context: DurableContext) -> int:
+        context.logger.info("top", extra={"order_id": "o-1"})
+        context.wait(Duration.from_seconds(1))
+        return context.step(lambda step: step.logger.warning("in step", sku="book") or 1, name="reserve")
+
+    # WHEN it runs over two invocations
+    run_to_completion(handler, {}, service=service, lambda_context=lambda_context)
+
+    # THEN each line is written once, with its keys, and its location is the caller's line, not the wrapper's
+    top, in_step = lines(stream)
+    assert (top["message"], top["order_id"], in_step["message"], in_step["sku"]) == ("top", "o-1", "in step", "book")
+    assert (in_step["operation_name"], in_step["attempt"]) == ("reserve", 1)
+    assert top["location"].startswith("handler:")
+    assert in_step["location"].startswith("<lambda>:")
