@@ -412,3 +412,35 @@ def test_the_checker_catches_a_missing_parameter():
 
     # THEN the gap is named
     assert problems == ["keyword 'flag' not accepted"]
+
+
+def test_the_checker_catches_missing_members_fields_and_enum_values():
+    # GIVEN an official-looking enum and dataclass, and ours lacking a value, a field, a method and a keyword
+    class TheirMode(enum.Enum):
+        A = "a"
+        B = "b"
+
+    class OurMode(enum.Enum):
+        A = "a"
+
+    @dataclasses.dataclass
+    class Theirs:
+        size: int = 0
+
+        def go(self, fast: bool = False) -> None: ...
+
+        def stop(self) -> None: ...
+
+    @dataclasses.dataclass
+    class Mine:
+        def go(self) -> None: ...
+
+    # WHEN compared
+    gaps = [*_check_class("m", "Mode", TheirMode, OurMode), *_check_class("m", "C", Theirs, Mine)]
+
+    # THEN each gap is named
+    assert "m.Mode.B: official value 'b', ours None" in gaps
+    assert "m.C.size: field missing" in gaps
+    assert "m.C.stop: member missing" in gaps
+    assert "m.C.go(): keyword 'fast' not accepted" in gaps
+    assert "m.C(): keyword 'size' not accepted" in gaps
