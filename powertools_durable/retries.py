@@ -226,7 +226,7 @@ class RetryPresets:
         )
 
 
-@dataclass
+@dataclass(frozen=True)
 class WithRetryConfig(Generic[T]):
     """How :func:`with_retry` retries a block of durable operations.
 

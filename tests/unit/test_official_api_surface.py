@@ -318,6 +318,10 @@ def _check_class(module_name: str, name: str, theirs: type, mine: Any) -> Iterat
         if official_base and not any(b.__name__ == base.__name__ for b in mine.__mro__):
             yield f"{key}: official subclasses {base.__name__}, ours does not"
     if dataclasses.is_dataclass(theirs):
+        if theirs.__dataclass_params__.frozen and not (  # type: ignore[attr-defined]
+            dataclasses.is_dataclass(mine) and mine.__dataclass_params__.frozen  # type: ignore[attr-defined]
+        ):
+            yield f"{key}: official is a frozen dataclass, ours is not"
         for data_field in dataclasses.fields(theirs):
             wanted = not data_field.name.startswith("_") and not _excluded(f"{key}.{data_field.name}")
             if wanted and not _has_attribute(mine, data_field.name):
