@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+import random
 import string
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +79,18 @@ class JitterStrategy(StrEnum):
     NONE = "NONE"
     FULL = "FULL"
     HALF = "HALF"
+
+    def apply_jitter(self, delay: float) -> float:
+        """``delay`` with this jitter: unchanged (NONE), uniform in [0, delay] (FULL) or [delay/2, delay] (HALF)."""
+        if self is JitterStrategy.NONE:
+            return delay
+        if self is JitterStrategy.HALF:
+            return delay / 2 + random.random() * delay / 2
+        return random.random() * delay
+
+    def finalize_delay(self, base_delay: float) -> int:
+        """The jittered delay in whole seconds, rounded up, never below the service's minimum of 1."""
+        return max(1, math.ceil(self.apply_jitter(base_delay)))
 
 
 _SUB_TYPE_CHARACTERS = frozenset(string.ascii_letters + string.digits + "-_")

@@ -21,17 +21,25 @@ from powertools_durable.config import (
 )
 from powertools_durable.exceptions import NonDeterministicExecutionError
 from powertools_durable.hooks import NO_HOOKS, DurableHooks
+from powertools_durable.logger import Logger, LogInfo
 from powertools_durable.operations.batch import (  # noqa: F401 - the official SDK's context module holds it
     durable_parallel_branch,
     run_map,
     run_parallel,
 )
 from powertools_durable.operations.callback import Callback, create_callback
-from powertools_durable.operations.child import run_child
+from powertools_durable.operations.child import (
+    durable_with_child_context,  # noqa: F401 - the official SDK has it here
+    run_child,
+)
 from powertools_durable.operations.invoke import run_invoke
 from powertools_durable.operations.step import run_step
 from powertools_durable.operations.wait import run_wait
-from powertools_durable.operations.wait_for_callback import WaitForCallbackContext, run_wait_for_callback
+from powertools_durable.operations.wait_for_callback import (
+    WaitForCallbackContext,
+    durable_wait_for_callback,  # noqa: F401 - as officially
+    run_wait_for_callback,
+)
 from powertools_durable.operations.wait_for_condition import (
     WaitForConditionCheckContext,
     WaitForConditionConfig,
@@ -42,7 +50,7 @@ from powertools_durable.replay.state import ExecutionState
 from powertools_durable.serdes import SerDes
 from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import WireDict
-from powertools_durable.types import LambdaContext, StepContext
+from powertools_durable.types import LambdaContext, LoggerInterface, StepContext
 
 if TYPE_CHECKING:
     from powertools_durable.concurrency.batch import BatchResult
@@ -111,6 +119,7 @@ class DurableContext:
         hooks: DurableHooks = NO_HOOKS,
         prefix: str | None = None,
         scope: BranchScope | None = None,
+        log_replay: bool = False,
     ) -> None:
         self._state = state
         self._lambda_context = lambda_context
@@ -129,7 +138,12 @@ class DurableContext:
             if self._prefix == parent_id or self._prefix is None
             else _replayable_with_prefix(state, parent_id, self._prefix)
         )
-        self.logger: Any = logger if logger is not None else _default_logger
+        self.log_replay = log_replay
+        self.logger = Logger.from_log_info(
+            _underlying(logger),
+            LogInfo(state, parent_id),
+            self._silent_while_replaying,
+        )
         self.default_serdes = serdes
         self.hooks = hooks
         self.execution_context = ExecutionContext(state.durable_execution_arn)
@@ -161,6 +175,18 @@ class DurableContext:
         """
         return bool(self._unvisited)
 
+    def _silent_while_replaying(self) -> bool:
+        return bool(self._unvisited) and not self.log_replay
+
+    def set_logger(self, new_logger: LoggerInterface) -> None:
+        """Write ``context.logger`` (and this context's operations' loggers) through ``new_logger``.
+
+        Records keep this context's keys and are still dropped while it replays.
+        """
+        self.logger = Logger.from_log_info(
+            new_logger, LogInfo(self._state, self._parent_id), self._silent_while_replaying
+        )
+
     @property
     def scope(self) -> BranchScope | None:
         """The batch branch this context runs in (closed once its batch completed), if any."""
@@ -191,7 +217,12 @@ class DurableContext:
             hooks=self.hooks,
             prefix=operation_id,
             scope=scope or self._scope,
+            log_replay=self.log_replay,
         )
+
+    def create_child_context(self, operation_id: str, *, is_virtual: bool = False) -> DurableContext:
+        """The official SDK's name for :meth:`child_context`."""
+        return self.child_context(operation_id, is_virtual=is_virtual)
 
     def begin_operation(self, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
         """Allocate the next id, check the checkpoint at it, and mark it visited."""
@@ -400,6 +431,13 @@ def _replayable_with_prefix(state: ExecutionState, parent_id: str | None, prefix
     candidates = state.replayable_under(parent_id)
     ids = (operation_id(prefix, position) for position in range(1, len(candidates) + 2))
     return {op_id for op_id in ids if op_id in candidates}
+
+
+def _underlying(logger: Any) -> Any:
+    """The logger records are written to: the one inside a durable :class:`Logger`, or the workflow default."""
+    if logger is None:
+        return _default_logger
+    return logger.get_logger() if isinstance(logger, Logger) else logger
 
 
 def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, Callable[[StepContext], T]]:

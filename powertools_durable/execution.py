@@ -17,6 +17,7 @@ from powertools_durable.context import DurableContext
 from powertools_durable.current import current_context
 from powertools_durable.exceptions import (
     DurableContextNotFoundError,
+    DurableOperationError,
     ExecutionError,
     InvocationError,
     SerDesError,
@@ -34,6 +35,7 @@ from powertools_durable.service.wire import (
     OperationType,
     WireDict,
     error_object,
+    error_type_name,
 )
 
 logger = logging.getLogger(__name__)
@@ -70,17 +72,21 @@ def run_invocation(
     serdes: SerDes[Any] | None = None,
     decode_input: Callable[[Any], Any] | None = None,
     hooks: DurableHooks = NO_HOOKS,
+    log_replay: bool = False,
 ) -> WireDict:
     """Run ``handler`` for one invocation and return the output envelope.
 
     ``decode_input`` turns the execution's JSON input into what the handler receives (the
     middleware uses it for ``model=``); an exception from it fails the execution.
+    ``log_replay`` keeps ``context.logger``'s records while replaying (off, as in the official SDK).
     """
     envelope = parse_invocation(event)
     state = ExecutionState(envelope.durable_execution_arn, envelope.checkpoint_token, envelope.operations, client)
     state.page_in(envelope.next_marker)
     state.seal_replay()
-    ctx = DurableContext(state, lambda_context, logger=context_logger, serdes=serdes, hooks=hooks)
+    ctx = DurableContext(
+        state, lambda_context, logger=context_logger, serdes=serdes, hooks=hooks, log_replay=log_replay
+    )
     token = current_context.set(ctx)
     try:
         with hooks.invocation(ctx):
@@ -135,6 +141,10 @@ def _succeeded(state: ExecutionState, result: Any) -> WireDict:
 
 def _failed(state: ExecutionState, exc: Exception) -> WireDict:
     error = error_object(exc)
+    if isinstance(exc, DurableOperationError):
+        # An operation error that escaped the handler is reported as itself (StepError …), as the
+        # official SDK does; its message, data and stack trace are the failed operation's.
+        error["ErrorType"] = error_type_name(exc)
     state.flush()
     output: WireDict = {"Status": InvocationStatus.FAILED.value, "Error": error}
     if len(json.dumps(output)) > LAMBDA_RESPONSE_SIZE_LIMIT:
@@ -145,3 +155,12 @@ def _failed(state: ExecutionState, exc: Exception) -> WireDict:
 
 def _execution_update(state: ExecutionState, action: str, **fields: Any) -> WireDict:
     return {"Id": state.execution_operation()["Id"], "Type": OperationType.EXECUTION.value, "Action": action, **fields}
+
+
+def __getattr__(name: str) -> Any:
+    """``durable_execution`` here too, where the official SDK keeps it (resolved late: handler imports this module)."""
+    if name != "durable_execution":
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    from powertools_durable.handler import durable_execution  # noqa: PLC0415 - import cycle
+
+    return durable_execution

@@ -126,12 +126,22 @@ def _durable_handler(
 
     hooks = NO_HOOKS
     if logger is not None or tracer is not None or metrics is not None:
-        from powertools_durable.powertools.hooks import powertools_hooks  # noqa: PLC0415 - Powertools only when used
+        from powertools_durable.powertools.config import resolve_config  # noqa: PLC0415 - Powertools only when used
+        from powertools_durable.powertools.hooks import powertools_hooks  # noqa: PLC0415
 
+        log_replay = resolve_config(log_replay=log_replay).log_replay
         hooks = powertools_hooks(logger=logger, tracer=tracer, metrics=metrics, log_replay=log_replay)
     client = resolve_client(service_client)
     return run_invocation(
-        handler, event, context, client, context_logger=logger, serdes=serdes, decode_input=decode, hooks=hooks
+        handler,
+        event,
+        context,
+        client,
+        context_logger=logger,
+        serdes=serdes,
+        decode_input=decode,
+        hooks=hooks,
+        log_replay=bool(log_replay),
     )
 
 

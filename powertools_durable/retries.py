@@ -6,8 +6,6 @@ The delay is decided once, on the attempt that failed, and checkpointed as
 
 from __future__ import annotations
 
-import math
-import random
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -70,13 +68,38 @@ class RetryStrategyConfig:
         return self.max_delay.to_seconds()
 
 
+@dataclass
+class LinearRetryStrategyConfig:
+    """Linear backoff: ``min(initial_delay + increment * (attempt-1), max_delay)`` plus jitter.
+
+    ``retryable_errors`` and ``retryable_error_types`` narrow what is retried, as in
+    :class:`RetryStrategyConfig`.
+    """
+
+    max_attempts: int = 6
+    initial_delay: Duration = field(default_factory=lambda: Duration.from_seconds(1))
+    increment: Duration = field(default_factory=lambda: Duration.from_seconds(1))
+    max_delay: Duration = field(default_factory=lambda: Duration.from_minutes(5))
+    jitter_strategy: JitterStrategy = JitterStrategy.FULL
+    retryable_errors: list[str | re.Pattern[str]] | None = None
+    retryable_error_types: list[type[Exception]] | None = None
+
+    @property
+    def initial_delay_seconds(self) -> int:
+        return self.initial_delay.to_seconds()
+
+    @property
+    def increment_seconds(self) -> int:
+        return self.increment.to_seconds()
+
+    @property
+    def max_delay_seconds(self) -> int:
+        return self.max_delay.to_seconds()
+
+
 def apply_jitter(strategy: JitterStrategy, delay: float) -> int:
     """Jittered delay in whole seconds, never below the service's minimum of 1."""
-    if strategy is JitterStrategy.FULL:
-        delay = random.random() * delay
-    elif strategy is JitterStrategy.HALF:
-        delay = delay / 2 + random.random() * delay / 2
-    return max(1, math.ceil(delay))
+    return strategy.finalize_delay(delay)
 
 
 def backoff_delay(
@@ -90,7 +113,7 @@ def backoff_delay(
     return Duration(apply_jitter(jitter, base))
 
 
-def _is_retryable(error: Exception, config: RetryStrategyConfig) -> bool:
+def _is_retryable(error: Exception, config: RetryStrategyConfig | LinearRetryStrategyConfig) -> bool:
     if config.retryable_errors is None and config.retryable_error_types is None:
         return True
     message = str(error)
@@ -112,6 +135,19 @@ def create_retry_strategy(config: RetryStrategyConfig | None = None) -> RetryStr
                 cfg.initial_delay_seconds, cfg.backoff_rate, attempts_made, cfg.max_delay_seconds, cfg.jitter_strategy
             )
         )
+
+    return strategy
+
+
+def create_linear_retry_strategy(config: LinearRetryStrategyConfig | None = None) -> RetryStrategy:
+    """Build a strategy whose delay grows linearly (defaults: 6 attempts, 1 s, 2 s, 3 s …, full jitter)."""
+    cfg = config or LinearRetryStrategyConfig()
+
+    def strategy(error: Exception, attempts_made: int) -> RetryDecision:
+        if attempts_made >= cfg.max_attempts or not _is_retryable(error, cfg):
+            return RetryDecision.no_retry()
+        base = min(cfg.initial_delay_seconds + cfg.increment_seconds * (attempts_made - 1), cfg.max_delay_seconds)
+        return RetryDecision.retry(Duration(cfg.jitter_strategy.finalize_delay(base)))
 
     return strategy
 
@@ -163,8 +199,34 @@ class RetryPresets:
             )
         )
 
+    @classmethod
+    def linear(cls) -> RetryStrategy:
+        """6 attempts, 1 s, 2 s, 3 s, 4 s, 5 s apart, no jitter."""
+        return create_linear_retry_strategy(
+            LinearRetryStrategyConfig(
+                max_attempts=6,
+                initial_delay=Duration.from_seconds(1),
+                increment=Duration.from_seconds(1),
+                jitter_strategy=JitterStrategy.NONE,
+            )
+        )
 
-@dataclass
+    @classmethod
+    def fixed(cls, interval: Duration | None = None) -> RetryStrategy:
+        """5 attempts, ``interval`` (default 5 s) apart, no jitter."""
+        delay = interval if interval is not None else Duration.from_seconds(5)
+        return create_retry_strategy(
+            RetryStrategyConfig(
+                max_attempts=5,
+                initial_delay=delay,
+                max_delay=delay,
+                backoff_rate=1,
+                jitter_strategy=JitterStrategy.NONE,
+            )
+        )
+
+
+@dataclass(frozen=True)
 class WithRetryConfig(Generic[T]):
     """How :func:`with_retry` retries a block of durable operations.
 

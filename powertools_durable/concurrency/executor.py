@@ -40,6 +40,7 @@ from powertools_durable.exceptions import (
     ExecutionError,
     InvocationError,
     NonDeterministicExecutionError,
+    OrphanedChildException,
     SuspendExecution,
 )
 from powertools_durable.operations.child import run_child_operation
@@ -58,11 +59,7 @@ R = TypeVar("R")
 _MAX_THREADS = 64
 
 
-class OrphanedBranchError(BaseException):
-    """A branch of a batch that already completed tried to run another durable operation.
-
-    A ``BaseException``, like suspension, so user code catching ``Exception`` cannot swallow it.
-    """
+OrphanedBranchError = OrphanedChildException  # the official SDK's name, in exceptions
 
 
 class BranchScope:

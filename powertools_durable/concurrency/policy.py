@@ -168,6 +168,30 @@ class CompletionRecord:
             return None if indexes is None else cls(completion_reason, total, frozenset(range(total)) - indexes)
         return None
 
+    @staticmethod
+    def summary_index_fields(items: Sequence[BatchItem[Any]]) -> dict[str, list[int]]:
+        """The smaller of the started / completed index sets, so the record stays compact either way."""
+        started = [item.index for item in items if item.status is BatchItemStatus.STARTED]
+        completed = [item.index for item in items if item.status is not BatchItemStatus.STARTED]
+        return {"startedIndexes": started} if len(started) <= len(completed) else {"completedIndexes": completed}
+
+    @staticmethod
+    def summary_envelope(result: BatchResult[Any], result_type: str, summary: str | None) -> str:
+        """The SUCCEED payload of a batch too large to checkpoint: the completion record plus counts."""
+        fields: dict[str, Any] = {
+            "type": result_type,
+            "totalCount": result.total_count,
+            "completionReason": result.completion_reason.value,
+            **CompletionRecord.summary_index_fields(result.all),
+            "startedCount": result.started_count,
+            "successCount": result.success_count,
+            "failureCount": result.failure_count,
+            "status": result.status.value,
+        }
+        if summary is not None:
+            fields["summary"] = summary if isinstance(summary, str) else str(summary)
+        return json.dumps(fields)
+
 
 def _indexes(raw: list[Any], total: int) -> frozenset[int] | None:
     if all(type(value) is int and 0 <= value < total for value in raw):
@@ -175,30 +199,11 @@ def _indexes(raw: list[Any], total: int) -> frozenset[int] | None:
     return None
 
 
-def summary_envelope(result: BatchResult[Any], result_type: str, summary: str | None) -> str:
-    """The SUCCEED payload of a batch too large to checkpoint: the completion record plus counts."""
-    started = [item.index for item in result.all if item.status is BatchItemStatus.STARTED]
-    completed = [item.index for item in result.all if item.status is not BatchItemStatus.STARTED]
-    indexes = {"startedIndexes": started} if len(started) <= len(completed) else {"completedIndexes": completed}
-    fields: dict[str, Any] = {
-        "type": result_type,
-        "totalCount": result.total_count,
-        "completionReason": result.completion_reason.value,
-        **indexes,
-        "startedCount": result.started_count,
-        "successCount": result.success_count,
-        "failureCount": result.failure_count,
-        "status": result.status.value,
-    }
-    if summary is not None:
-        fields["summary"] = summary if isinstance(summary, str) else str(summary)
-    return json.dumps(fields)
-
-
-def envelope_summary_generator(result_type: str, custom: SummaryGenerator | None) -> Callable[[Any], str]:
+def envelope_summary_generator(result_type: str, custom_generator: SummaryGenerator | None) -> Callable[[Any], str]:
     """The parent's summary generator: the SDK's record, with the user's summary (if any) inside."""
 
     def generate(result: BatchResult[Any]) -> str:
-        return summary_envelope(result, result_type, custom(result) if custom is not None else None)
+        summary = custom_generator(result) if custom_generator is not None else None
+        return CompletionRecord.summary_envelope(result, result_type, summary)
 
     return generate

@@ -110,6 +110,9 @@ def update_event(update: WireDict, before: WireDict | None, after: WireDict, now
     elif event_type == "ChainedInvokeStarted":
         chained = after.get("_Chained") or {}
         details["FunctionName"] = chained.get("FunctionName")
+        tenant_id = (update.get("ChainedInvokeOptions") or {}).get("TenantId")
+        if tenant_id:
+            details["TenantId"] = tenant_id
         details["Input"] = _result(update.get("Payload"))
         details["ExecutedVersion"] = "$LATEST"
         if chained.get("DurableExecutionArn"):

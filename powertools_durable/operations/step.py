@@ -9,7 +9,7 @@ checkpoint is acknowledged.
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import TYPE_CHECKING, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from powertools_durable.config import StepConfig, StepSemantics
 from powertools_durable.exceptions import (
@@ -20,7 +20,14 @@ from powertools_durable.exceptions import (
 )
 from powertools_durable.replay.start_watch import WATCH
 from powertools_durable.retries import RetryPresets
-from powertools_durable.serdes import SerDesContext, declared_serdes, deserialize, ensure_checkpointable, serialize
+from powertools_durable.serdes import (
+    SerDes,
+    SerDesContext,
+    declared_serdes,
+    deserialize,
+    ensure_checkpointable,
+    serialize,
+)
 from powertools_durable.service.wire import (
     OperationAction,
     OperationStatus,
@@ -88,7 +95,8 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
             if window is not None:
                 watch = WATCH.watch(ctx.state.checkpointer, window)
 
-    step_context = StepContext(ctx.logger, attempt, operation_id=op.id, operation_name=name)
+    logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
+    step_context = StepContext(logger, attempt, operation_id=op.id, operation_name=name)
     try:
         try:
             value = ctx.hooks.run_step(ctx, op, attempt, lambda: func(step_context))
@@ -98,14 +106,25 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
     except Exception as exc:
         _fail_attempt(ctx, op.update, config, exc, attempt)
 
+    return _succeed(ctx, op.update, serdes, value, serdes_context)
+
+
+def _succeed(
+    ctx: DurableContext, update: Callable[..., WireDict], serdes: SerDes[Any] | None, value: T, context: SerDesContext
+) -> T:
+    """Checkpoint SUCCEED with the serialized ``value`` and return what a replay will return."""
     try:
-        payload = ensure_checkpointable(serialize(serdes, value, serdes_context), serdes_context)
-        result = deserialize(serdes, payload, serdes_context)  # replay must see the same value
+        serialized: str | None = serialize(serdes, value, context)
+        if serialized is None:  # a custom serdes may write no payload: the step succeeds with None, as officially
+            ctx.state.checkpoint(update(OperationAction.SUCCEED))
+            return None  # type: ignore[return-value]
+        payload = ensure_checkpointable(serialized, context)
+        result: T = deserialize(serdes, payload, context)  # replay must see the same value
     except SerDesError as exc:
         failure = error_object(exc)
-        ctx.state.checkpoint(op.update(OperationAction.FAIL, Error=failure))
+        ctx.state.checkpoint(update(OperationAction.FAIL, Error=failure))
         raise operation_error(StepError, failure) from None  # what a replay of the FAILED step raises
-    ctx.state.checkpoint(op.update(OperationAction.SUCCEED, Payload=payload))
+    ctx.state.checkpoint(update(OperationAction.SUCCEED, Payload=payload))
     return result
 
 

@@ -26,6 +26,7 @@ from powertools_durable.operations.callback import create_callback
 from powertools_durable.operations.child import run_child
 from powertools_durable.serdes import declared_by, widened
 from powertools_durable.service.wire import OperationSubType
+from powertools_durable.types import OperationContext
 
 if TYPE_CHECKING:
     from powertools_durable.context import DurableContext
@@ -36,10 +37,8 @@ P = ParamSpec("P")
 
 
 @dataclass(frozen=True)
-class WaitForCallbackContext:
+class WaitForCallbackContext(OperationContext):
     """What a ``wait_for_callback`` submitter receives besides the callback id: the logger."""
-
-    logger: Any
 
 
 # The error types a failed WaitForCallback child may have recorded, as written by this package or by

@@ -35,6 +35,7 @@ from powertools_durable.service.wire import (
     error_object,
     operation_error,
 )
+from powertools_durable.types import OperationContext
 
 if TYPE_CHECKING:
     from powertools_durable.context import DurableContext, OperationHandle
@@ -45,10 +46,9 @@ Numeric = int | float
 
 
 @dataclass(frozen=True)
-class WaitForConditionCheckContext:
+class WaitForConditionCheckContext(OperationContext):
     """What a check function receives: its logger and which poll this is (1 on the first)."""
 
-    logger: Any
     attempt: int = 1
     operation_id: str = field(default="", kw_only=True)
     operation_name: str | None = field(default=None, kw_only=True)
@@ -179,7 +179,8 @@ def run_wait_for_condition(
     try:
         stored = details.get("Result")
         state = load(stored) if stored else load(serialize(serdes, config.initial_state, serdes_context))
-        check_context = WaitForConditionCheckContext(ctx.logger, attempt, operation_id=op.id, operation_name=name)
+        logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
+        check_context = WaitForConditionCheckContext(logger, attempt, operation_id=op.id, operation_name=name)
         new_state = ctx.hooks.run_step(ctx, op, attempt, lambda: check(state, check_context))
         payload = ensure_checkpointable(serialize(serdes, new_state, serdes_context), serdes_context)
         decision = config.wait_strategy(load(payload), attempt)  # the state replay would reconstruct

@@ -230,12 +230,12 @@ class ExtendedTypeSerDes(SerDes[Any]):
         cache[id(types)] = (types, widened)
         return widened
 
-    def serialize(self, value: Any, serdes_context: SerDesContext | None = None) -> str:
+    def serialize(self, value: Any, context: SerDesContext | None = None) -> str:
         if SerDes.is_primitive(value):
             return _compact_dumps(value)
         return _compact_dumps(encode(value))
 
-    def deserialize(self, data: str, serdes_context: SerDesContext | None = None) -> Any:
+    def deserialize(self, data: str, context: SerDesContext | None = None) -> Any:
         try:
             obj = loads(data)
             if type(obj) is dict and "t" in obj and "v" in obj:  # the tagged envelope: most results

@@ -130,7 +130,8 @@ def test_default_config_fails_fast_and_throw_if_error_fails_the_execution(servic
     run = run_to_completion(handler, {}, service=service)
     assert run.status == "FAILED"
     assert run.error is not None
-    assert run.error["ErrorType"] == "RuntimeError"
+    # the escaped ChildContextError reports itself, as the official SDK reports its own (issue 13)
+    assert run.error["ErrorType"] == "powertools_durable.exceptions.ChildContextError"
     assert run.error["ErrorMessage"] == "first"
 
 

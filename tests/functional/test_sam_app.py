@@ -134,7 +134,7 @@ def test_retry_exhausts_fails_the_execution(run, service):
     # THEN three attempts, the last one FAIL, and the execution FAILED with the step's error
     assert [o["Status"] for o in result.outputs] == ["PENDING", "PENDING", "FAILED"]
     assert [u["Action"] for u in service.updates_of(3)] == ["START", "FAIL"]
-    assert result.error["ErrorType"] == "RuntimeError"
+    assert result.error["ErrorType"] == "powertools_durable.exceptions.StepError"  # as the official SDK reports it
     assert result.error["ErrorMessage"] == "attempt 3 failed"
 
 
@@ -144,5 +144,5 @@ def test_step_fails_fails_the_execution_at_once(run, service):
     # THEN one invocation: the step FAILs without retry and the execution FAILED with its error
     assert [o["Status"] for o in result.outputs] == ["FAILED"]
     assert actions(service, 1) == [("STEP", "START", "validate"), ("STEP", "FAIL", "validate")]
-    assert result.error["ErrorType"] == "ValueError"
+    assert result.error["ErrorType"] == "powertools_durable.exceptions.StepError"
     assert result.error["ErrorMessage"] == "invalid order"

@@ -207,7 +207,7 @@ def test_step_fails_without_retry_fails_execution_at_once(service):
     output = run.outputs[0]
     assert output["Status"] == "FAILED"
     assert set(output) == {"Status", "Error"}
-    assert output["Error"]["ErrorType"] == "ValueError"
+    assert output["Error"]["ErrorType"] == "powertools_durable.exceptions.StepError"
     assert output["Error"]["ErrorMessage"] == "boom"
     assert any("explode" in line for line in output["Error"]["StackTrace"])
     assert len(service.calls) == 1
@@ -304,7 +304,7 @@ def test_step_fails_with_default_retries_pends_between_attempts_then_fails(servi
         step_update(1, "START", "flaky"),
         step_update(1, "FAIL", "flaky", Error={"ErrorType": "ConnectionError", "ErrorMessage": "attempt 6 failed"}),
     ]
-    assert run.outputs[-1]["Error"]["ErrorType"] == "ConnectionError"
+    assert run.outputs[-1]["Error"]["ErrorType"] == "powertools_durable.exceptions.StepError"
     assert run.outputs[-1]["Error"]["ErrorMessage"] == "attempt 6 failed"
     assert service.operations[op_id(1)]["StepDetails"]["Attempt"] == 6
 

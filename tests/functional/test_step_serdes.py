@@ -79,9 +79,9 @@ def test_unserializable_result_fails_the_step_without_succeed(service):
     assert updates[1]["Error"]["ErrorType"] == "powertools_durable.exceptions.SerDesError"
     assert "builtins.set" in updates[1]["Error"]["ErrorMessage"]
     assert service.operations[op_id(1)]["Status"] == "FAILED"
-    # AND the execution FAILED with that error
+    # AND the execution FAILED with the StepError carrying it
     assert run.status == "FAILED"
-    assert run.error["ErrorType"] == "powertools_durable.exceptions.SerDesError"
+    assert run.error["ErrorType"] == "powertools_durable.exceptions.StepError"
     assert "builtins.set" in run.error["ErrorMessage"]
 
 

@@ -28,7 +28,7 @@ from powertools_durable import (
     complete_batch,
     continue_batch,
 )
-from powertools_durable.concurrency.policy import CompletionPolicy, CompletionRecord, summary_envelope
+from powertools_durable.concurrency.policy import CompletionPolicy, CompletionRecord
 
 
 def test_config_defaults_are_the_official_ones():
@@ -192,7 +192,7 @@ def test_summary_envelope_and_completion_record_round_trip():
         [BatchItem(0, BatchItemStatus.SUCCEEDED, "a"), BatchItem(1, BatchItemStatus.STARTED)],
         CompletionReason.MIN_SUCCESSFUL_REACHED,
     )
-    envelope = json.loads(summary_envelope(result, "MapResult", "2 items"))
+    envelope = json.loads(CompletionRecord.summary_envelope(result, "MapResult", "2 items"))
     assert envelope == {
         "type": "MapResult",
         "totalCount": 2,

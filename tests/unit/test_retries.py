@@ -22,7 +22,7 @@ def random_value(monkeypatch):
     """Pin random.random() to a value the test chooses."""
 
     def pin(value: float) -> None:
-        monkeypatch.setattr("powertools_durable.retries.random.random", lambda: value)
+        monkeypatch.setattr("powertools_durable.config.random.random", lambda: value)
 
     return pin
 
@@ -169,3 +169,47 @@ def test_retry_decision_constructors():
     assert RetryDecision.retry(Duration(7)).delay_seconds == 7
     assert RetryDecision.no_retry().should_retry is False
     assert RetryDecision.no_retry().delay_seconds == 0
+
+
+def delays_of(strategy, attempts: int) -> list[int | None]:
+    """The delay (or None: no retry) after each of ``attempts`` failed attempts."""
+    decisions = [strategy(ValueError("x"), n) for n in range(1, attempts + 1)]
+    return [d.delay_seconds if d.should_retry else None for d in decisions]
+
+
+def test_linear_and_fixed_presets_match_the_official_sdk():
+    # GIVEN the official SDK's presets (bench extra) and ours
+    official = pytest.importorskip("aws_durable_execution_sdk_python.retries")
+    official_config = pytest.importorskip("aws_durable_execution_sdk_python.config")
+
+    # WHEN each decides after every attempt (no jitter in either preset)
+    # THEN the delays and the attempt where they stop are the same
+    assert (
+        delays_of(RetryPresets.linear(), 7)
+        == delays_of(official.RetryPresets.linear(), 7)
+        == [1, 2, 3, 4, 5, None, None]
+    )
+    assert delays_of(RetryPresets.fixed(), 6) == delays_of(official.RetryPresets.fixed(), 6) == [5, 5, 5, 5, None, None]
+    ours_fixed = RetryPresets.fixed(Duration.from_seconds(2))
+    theirs_fixed = official.RetryPresets.fixed(official_config.Duration.from_seconds(2))
+    assert delays_of(ours_fixed, 5) == delays_of(theirs_fixed, 5) == [2, 2, 2, 2, None]
+
+
+def test_linear_strategy_caps_at_max_delay_and_filters_errors():
+    # GIVEN a linear strategy 10 s + 20 s per attempt, capped at 45 s, retrying only TimeoutError
+    from powertools_durable import LinearRetryStrategyConfig, create_linear_retry_strategy
+
+    strategy = create_linear_retry_strategy(
+        LinearRetryStrategyConfig(
+            max_attempts=5,
+            initial_delay=Duration.from_seconds(10),
+            increment=Duration.from_seconds(20),
+            max_delay=Duration.from_seconds(45),
+            jitter_strategy=JitterStrategy.NONE,
+            retryable_error_types=[TimeoutError],
+        )
+    )
+
+    # WHEN it decides / THEN 10, 30, 45 (capped), and never for another error type
+    assert [strategy(TimeoutError(), n).delay_seconds for n in (1, 2, 3)] == [10, 30, 45]
+    assert strategy(ValueError(), 1).should_retry is False

@@ -33,26 +33,12 @@ from aws_durable_execution_sdk_python.config import Duration as OfficialDuration
 import powertools_durable as ours  # noqa: E402
 from powertools_durable.config import Duration  # noqa: E402
 from powertools_durable.local.memory import InMemoryDurableService  # noqa: E402
+from tests.functional.official import Boto3Shaped  # noqa: E402
 
 HERE = Path(__file__).resolve().parent
 INPUT = {"order_id": "o-7", "qty": 3}
 # The official SDK finds the EXECUTION operation by the ARN's last segment, as the service names it.
 ARN = InMemoryDurableService().durable_execution_arn
-
-
-class Boto3Shaped:
-    """What the official SDK expects of a boto3 ``lambda`` client, over :class:`InMemoryDurableService`."""
-
-    def __init__(self, service: InMemoryDurableService) -> None:
-        self.service = service
-
-    def checkpoint_durable_execution(self, **kwargs: Any) -> dict[str, Any]:
-        return self.service.checkpoint(kwargs["DurableExecutionArn"], kwargs["CheckpointToken"], kwargs["Updates"])
-
-    def get_durable_execution_state(self, **kwargs: Any) -> dict[str, Any]:
-        return self.service.get_execution_state(
-            kwargs["DurableExecutionArn"], kwargs["CheckpointToken"], kwargs["Marker"], kwargs.get("MaxItems", 1000)
-        )
 
 
 def workflow(sdk: Any, client: Any, body_runs: list[str]) -> Any:

@@ -213,7 +213,7 @@ def test_explicit_log_replay_argument_beats_the_env_var(monkeypatch, service, la
     assert messages(stream) == ["top"]
 
 
-def test_context_logger_and_step_logger_are_the_given_logger(service, lambda_context):
+def test_context_logger_and_step_logger_write_through_the_given_logger(service, lambda_context):
     # GIVEN a handler recording which logger its context and its step see
     logger, _ = new_logger()
     seen: list[Any] = []
@@ -226,8 +226,9 @@ def test_context_logger_and_step_logger_are_the_given_logger(service, lambda_con
     # WHEN it runs
     run_to_completion(handler, {}, service=service, lambda_context=lambda_context)
 
-    # THEN both are the Powertools Logger
-    assert seen == [logger, logger]
+    # THEN both are the official SDK's replay-aware Logger API over the Powertools Logger
+    assert [type(found).__name__ for found in seen] == ["Logger", "Logger"]
+    assert [found.get_logger() for found in seen] == [logger, logger]
 
 
 def test_records_outside_a_durable_invocation_are_untouched(service: InMemoryDurableService, lambda_context):
@@ -282,3 +283,24 @@ def test_inject_lambda_context_clear_state_inside_durable_handler_keeps_the_keys
     logs = lines(stream)
     assert [line["message"] for line in logs] == [{"order": 1}, *EXPECTED]
     assert all(line["durable_execution_arn"] == service.durable_execution_arn for line in logs)
+
+
+def test_official_logger_api_over_powertools_keeps_its_keys_and_location(service, lambda_context):
+    # GIVEN a handler logging through context.logger with extra= and step.logger with Powertools-style keys
+    logger, stream = new_logger()
+
+    @durable_handler(logger=logger, service_client=service)
+    def handler(event: dict, context: DurableContext) -> int:
+        context.logger.info("top", extra={"order_id": "o-1"})
+        context.wait(Duration.from_seconds(1))
+        return context.step(lambda step: step.logger.warning("in step", sku="book") or 1, name="reserve")
+
+    # WHEN it runs over two invocations
+    run_to_completion(handler, {}, service=service, lambda_context=lambda_context)
+
+    # THEN each line is written once, with its keys, and its location is the caller's line, not the wrapper's
+    top, in_step = lines(stream)
+    assert (top["message"], top["order_id"], in_step["message"], in_step["sku"]) == ("top", "o-1", "in step", "book")
+    assert (in_step["operation_name"], in_step["attempt"]) == ("reserve", 1)
+    assert top["location"].startswith("handler:")
+    assert in_step["location"].startswith("<lambda>:")
