@@ -17,7 +17,6 @@ from powertools_durable.context import DurableContext
 from powertools_durable.current import current_context
 from powertools_durable.exceptions import (
     DurableContextNotFoundError,
-    DurableOperationError,
     ExecutionError,
     InvocationError,
     SerDesError,
@@ -34,8 +33,7 @@ from powertools_durable.service.wire import (
     OperationAction,
     OperationType,
     WireDict,
-    error_object,
-    error_type_name,
+    escaped_error_object,
 )
 
 logger = logging.getLogger(__name__)
@@ -140,11 +138,7 @@ def _succeeded(state: ExecutionState, result: Any) -> WireDict:
 
 
 def _failed(state: ExecutionState, exc: Exception) -> WireDict:
-    error = error_object(exc)
-    if isinstance(exc, DurableOperationError):
-        # An operation error that escaped the handler is reported as itself (StepError …), as the
-        # official SDK does; its message, data and stack trace are the failed operation's.
-        error["ErrorType"] = error_type_name(exc)
+    error = escaped_error_object(exc)
     state.flush()
     output: WireDict = {"Status": InvocationStatus.FAILED.value, "Error": error}
     if len(json.dumps(output)) > LAMBDA_RESPONSE_SIZE_LIMIT:

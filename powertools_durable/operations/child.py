@@ -33,7 +33,7 @@ from powertools_durable.service.wire import (
     OperationSubType,
     OperationType,
     WireDict,
-    error_object,
+    escaped_error_object,
     operation_error,
 )
 
@@ -114,7 +114,7 @@ def run_child_operation(
         raise  # the execution or the invocation ends: the child has no outcome of its own
     except Exception as exc:
         ctx.state.raise_if_failed()
-        failure = error_object(exc)
+        failure = escaped_error_object(exc)
         if scope is not None:
             scope.check()  # a batch branch that finished after its batch completed records nothing
         ctx.state.checkpoint(op.update(OperationAction.FAIL, Error=failure))
@@ -157,7 +157,7 @@ def _run_virtual(
         raise
     except Exception as exc:
         ctx.state.raise_if_failed()
-        raise operation_error(ChildContextError, error_object(exc)) from None
+        raise operation_error(ChildContextError, escaped_error_object(exc)) from None
     return result
 
 

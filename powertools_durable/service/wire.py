@@ -106,6 +106,18 @@ def error_object(exc: BaseException) -> WireDict:
     return obj
 
 
+def escaped_error_object(exc: BaseException) -> WireDict:
+    """The ``ErrorObject`` of an error escaping a scope (the handler, a child context).
+
+    An operation error that escaped reports its own class (``…StepError``), as the official SDK
+    records it; its message, data and stack trace stay the failed operation's.
+    """
+    obj = error_object(exc)
+    if isinstance(exc, DurableOperationError):
+        obj["ErrorType"] = error_type_name(exc)
+    return obj
+
+
 def operation_error(cls: type[DurableOperationError], error: WireDict | None) -> DurableOperationError:
     """Rebuild the typed error of a failed operation from its checkpointed ``ErrorObject``.
 

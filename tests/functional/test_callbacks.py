@@ -322,4 +322,9 @@ def test_wait_for_callback_submitter_failure(service: InMemoryDurableService):
         ("STEP", "FAIL"),
         ("CONTEXT", "FAIL"),
     ]
-    assert updates[-1]["Error"] == {"ErrorType": "ConnectionError", "ErrorMessage": "ticketing system down"}
+    # the child records the StepError that escaped it, as the official SDK does; the step keeps the original
+    assert updates[-2]["Error"] == {"ErrorType": "ConnectionError", "ErrorMessage": "ticketing system down"}
+    assert updates[-1]["Error"] == {
+        "ErrorType": "powertools_durable.exceptions.StepError",
+        "ErrorMessage": "ticketing system down",
+    }

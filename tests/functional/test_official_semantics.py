@@ -210,12 +210,6 @@ def test_execution_failed_by_an_operation_error_reports_its_type(event, error_cl
     assert shape(ours_run.service) == shape(official_run.service)
 
 
-@pytest.mark.xfail(
-    reason="open: a child context's FAIL checkpoint records the inner error's type (ValueError) where the official "
-    "SDK records the escaped operation error's class (…exceptions.StepError); wire.error_object serves every "
-    "operation (and the fanout branch's batch errors), so the change belongs with the lead's merge",
-    strict=True,
-)
 def test_child_fail_checkpoint_records_the_escaped_operation_errors_type():
     # GIVEN a child context whose step fails for good
     # WHEN it runs on both SDKs

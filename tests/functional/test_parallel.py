@@ -111,7 +111,7 @@ def test_a_failing_step_in_one_branch_leaves_the_others_succeeded(service):
     assert run.result == {
         "results": ["a", "c"],
         "statuses": ["SUCCEEDED", "FAILED", "SUCCEEDED"],
-        "error": [["RuntimeError", "card declined"]],
+        "error": [["powertools_durable.exceptions.StepError", "card declined"]],  # the escaped error, as officially
         "reason": "ALL_COMPLETED",
     }
     failed_branch = service.operations[op_id(1, op_id(1))]
