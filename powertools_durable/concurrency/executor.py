@@ -17,10 +17,10 @@ reported STARTED: their scope is closed, so each stops at its next durable opera
 from __future__ import annotations
 
 import contextvars
+import functools
 import queue
 from collections import deque
 from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
@@ -34,6 +34,7 @@ from powertools_durable.concurrency.config import (
     NestingType,
 )
 from powertools_durable.concurrency.policy import CompletionPolicy, CompletionRecord
+from powertools_durable.concurrency.threads import BranchThreads
 from powertools_durable.config import ChildConfig
 from powertools_durable.exceptions import (
     DurableOperationError,
@@ -192,7 +193,7 @@ class BatchExecutor(Generic[R]):
             return BatchResult([], self.policy.reason(0, 0))
         limit = self.spec.max_concurrency or len(self.executables)
         events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
-        pool = ThreadPoolExecutor(max_workers=min(limit, _MAX_THREADS), thread_name_prefix="durable-branch")
+        threads = BranchThreads(min(limit, _MAX_THREADS))
         pending = deque(range(len(self.executables)))
         in_flight = running = succeeded = failed = 0
         decision: CompletionDecision | None = None
@@ -209,7 +210,7 @@ class BatchExecutor(Generic[R]):
                     index = pending.popleft()
                     self._states[index] = _State.RUNNING
                     self.ctx.state.checkpointer.join()  # left by the worker when the branch ends
-                    pool.submit(contextvars.copy_context().run, self._worker, events, index)
+                    threads.submit(functools.partial(contextvars.copy_context().run, self._worker, events, index))
                     in_flight += 1
                     running += 1
                 if running == 0:
@@ -231,7 +232,8 @@ class BatchExecutor(Generic[R]):
                     failed += 1
         finally:
             self.scope.close()
-            pool.shutdown(wait=False, cancel_futures=True)
+            for _ in threads.shutdown():  # branches that never started will not leave the checkpointer
+                self.ctx.state.checkpointer.leave()
         reason = self.policy.reason(succeeded, failed, snapshot, decision)
         self._drain(events)
         return BatchResult(self._items(), reason)

@@ -113,7 +113,7 @@ class Checkpointer:
         self.calls = 0
         self._merge = merge
         self._lock = threading.Lock()  # guards the fields below
-        self._waiters: list[tuple[int, threading.Condition]] = []  # (update number awaited, its condition)
+        self._waiters: list[tuple[int, threading.Lock]] = []  # (update number awaited, its condition)
         self._queue: list[WireDict] = []
         self._enqueued = 0  # updates ever enqueued; an update's number is its position in that sequence
         self._acknowledged = 0  # updates acknowledged by the service, a prefix of that sequence
@@ -206,9 +206,14 @@ class Checkpointer:
             if self._failure is not None:
                 raise self._failure
             if self._in_flight:
-                waiter = threading.Condition(self._lock)
+                waiter = threading.Lock()  # held until the leader releases it: a one-shot wake-up, no Condition
+                waiter.acquire()
                 self._waiters.append((target, waiter))
-                waiter.wait()
+                self._lock.release()
+                try:
+                    waiter.acquire()
+                finally:
+                    self._lock.acquire()
             else:
                 self._lead()
 
@@ -261,17 +266,17 @@ class Checkpointer:
         """With the lock held, after a call: wake the waiters it acknowledged, and one more to lead the next."""
         if self._failure is not None:
             for _, waiter in self._waiters:
-                waiter.notify()
+                waiter.release()
             self._waiters = []
             return
         remaining = []
         for target, waiter in self._waiters:
             if target <= self._acknowledged:
-                waiter.notify()
+                waiter.release()
             else:
                 remaining.append((target, waiter))
         if remaining and self._queue:
-            remaining.pop(0)[1].notify()  # its updates are queued: it sends them, and everything queued with them
+            remaining.pop(0)[1].release()  # its updates are queued: it sends them, and everything queued with them
         self._waiters = remaining
 
     def _send(self, batch: list[WireDict]) -> InvocationError | None:
