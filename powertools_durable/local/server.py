@@ -26,11 +26,12 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from powertools_durable.local import arns
+from powertools_durable.local import arns, console
 from powertools_durable.local.callbacks import CallbackService
 from powertools_durable.local.errors import (
     InvalidParameterValueError,
@@ -41,6 +42,7 @@ from powertools_durable.local.errors import (
     UnknownOperationError,
 )
 from powertools_durable.local.executions import ExecutionService
+from powertools_durable.local.origin import SameOriginGuard
 from powertools_durable.local.store import ExecutionRecord
 from powertools_durable.service.wire import WireDict
 
@@ -354,4 +356,8 @@ def create_app(service: ExecutionService, run_plain: Callable[[Any, str], WireDi
         ("GET", f"{LOCAL_PREFIX}/durable-executions/{{arn:path}}/logs", api.invocation_logs),
     ]
     routes = [Route(path, _guarded(handler), methods=[method]) for method, path, handler in table]
-    return Starlette(routes=routes, exception_handlers={404: _unknown, 405: _unknown})
+    # The web console (local/console/): its page at "/", its JSON under LOCAL_PREFIX; SameOriginGuard
+    # refuses cross-origin browser requests to every route, AWS's and the console's (local/origin.py).
+    everything = [*routes, *console.routes(service, LOCAL_PREFIX)]
+    middleware = [Middleware(SameOriginGuard)]
+    return Starlette(routes=everything, exception_handlers={404: _unknown, 405: _unknown}, middleware=middleware)
