@@ -6,8 +6,10 @@ it shows, so every request (AWS routes and console alike) is checked before it i
 
 - ``Host`` must name this machine as the browser reached it: an IP literal (a browser sends the
   literal it connected to, which only reaches us), ``localhost`` or a ``*.localhost`` name
-  (browsers resolve those to loopback themselves), or a name given in ``extra_hosts``. Any other
-  name is a page's own domain rebound to our address (DNS rebinding), and is refused.
+  (browsers resolve those to loopback themselves), or a name listed in ``extra_hosts`` or in
+  ``POWERTOOLS_DURABLE_ALLOWED_HOSTS`` (comma-separated: a machine name the emulator is reached by on
+  a LAN, ``host.docker.internal``). Any other name is a page's own domain rebound to our address
+  (DNS rebinding), and is refused.
 - ``Origin``, when sent, must be this emulator's own origin (``http://`` + ``Host``): a page
   elsewhere (``Origin: https://evil.example``, or ``null`` from a sandboxed frame) is refused,
   CORS preflights included, so no answer carries CORS headers.
@@ -25,11 +27,13 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import os
 from collections.abc import Iterable
 
 from starlette.types import ASGIApp, Receive, Scope, Send
 
 ERROR_CODE = "AccessDeniedException"
+ENV_ALLOWED_HOSTS = "POWERTOOLS_DURABLE_ALLOWED_HOSTS"
 _CROSS = frozenset({b"cross-site", b"same-site"})
 
 
@@ -56,7 +60,10 @@ def refusal(headers: dict[bytes, bytes], extra_hosts: frozenset[str] = frozenset
     """Why a request with these (lowercased) headers is refused, or ``None`` when it may pass."""
     raw_host = headers.get(b"host", b"").decode("latin-1")
     if raw_host and not is_local_name(split_host(raw_host), extra_hosts):
-        return f"Host {raw_host!r} is not this emulator's address (DNS rebinding?): use 127.0.0.1 or localhost"
+        return (
+            f"Host {raw_host!r} is not this emulator's address (DNS rebinding?): use 127.0.0.1 or localhost, "
+            f"or list the name in {ENV_ALLOWED_HOSTS}"
+        )
     origin = headers.get(b"origin")
     if origin is not None:
         text = origin.decode("latin-1").strip().lower()
@@ -76,7 +83,8 @@ class SameOriginGuard:
 
     def __init__(self, app: ASGIApp, extra_hosts: Iterable[str] = ()) -> None:
         self.app = app
-        self.extra_hosts = frozenset(host.lower() for host in extra_hosts)
+        configured = os.environ.get(ENV_ALLOWED_HOSTS, "").split(",")
+        self.extra_hosts = frozenset(host.strip().lower() for host in [*extra_hosts, *configured] if host.strip())
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":

@@ -2,9 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
+import json
+from typing import Any
+
 import pytest
 
-from powertools_durable.local.origin import is_local_name, refusal, split_host
+from powertools_durable.local.origin import ENV_ALLOWED_HOSTS, SameOriginGuard, is_local_name, refusal, split_host
 
 
 def headers(**values: str) -> dict[bytes, bytes]:
@@ -72,3 +76,54 @@ def test_cross_origin_is_refused_with_a_reason(request_headers: dict[bytes, byte
     reason = refusal(request_headers)
     assert reason is not None
     assert words in reason
+
+
+async def _hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
+    await send({"type": "http.response.start", "status": 200, "headers": []})
+    await send({"type": "http.response.body", "body": b"hello"})
+
+
+def call(guard: SameOriginGuard, **request_headers: str) -> tuple[int, dict[bytes, bytes], bytes]:
+    """One HTTP request through the ASGI middleware, as uvicorn would make it."""
+    sent: list[dict[str, Any]] = []
+
+    async def receive() -> dict[str, Any]:
+        return {"type": "http.request", "body": b"", "more_body": False}
+
+    async def send(message: dict[str, Any]) -> None:
+        sent.append(message)
+
+    scope = {"type": "http", "method": "GET", "path": "/", "headers": list(headers(**request_headers).items())}
+    asyncio.run(guard(scope, receive, send))
+    return sent[0]["status"], dict(sent[0]["headers"]), sent[1]["body"]
+
+
+def test_hosts_allowed_by_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN a machine name configured, as a LAN or a container reaches the emulator
+    monkeypatch.setenv(ENV_ALLOWED_HOSTS, " DevBox , host.docker.internal")
+    guard = SameOriginGuard(_hello)
+    # THEN that name passes, with or without its own Origin, and other names still do not
+    assert call(guard, host="devbox:5000")[2] == b"hello"
+    assert call(guard, host="devbox:5000", origin="http://devbox:5000")[0] == 200
+    assert call(guard, host="host.docker.internal:5000")[0] == 200
+    status, response_headers, body = call(guard, host="evil.example")
+    assert status == 403
+    assert response_headers[b"x-amzn-errortype"] == b"AccessDeniedException"
+    assert json.loads(body)["Type"] == "User"
+
+
+def test_without_configuration_a_machine_name_is_refused(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv(ENV_ALLOWED_HOSTS, raising=False)
+    status, _, body = call(SameOriginGuard(_hello), host="devbox:5000")
+    assert status == 403
+    assert ENV_ALLOWED_HOSTS in json.loads(body)["message"]  # the refusal says how to allow the name
+
+
+def test_non_http_scopes_pass_untouched() -> None:
+    seen: list[str] = []
+
+    async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
+        seen.append(scope["type"])
+
+    asyncio.run(SameOriginGuard(app)({"type": "lifespan"}, None, None))  # type: ignore[arg-type]
+    assert seen == ["lifespan"]
