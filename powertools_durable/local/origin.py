@@ -25,6 +25,7 @@ emulator by IP or ``localhost``: they pass untouched. A refusal is a 403 in AWS'
 
 from __future__ import annotations
 
+import functools
 import ipaddress
 import json
 import os
@@ -45,6 +46,7 @@ def split_host(value: str) -> str:
     return value.rsplit(":", 1)[0] if value.count(":") == 1 else value
 
 
+@functools.lru_cache(maxsize=256)  # every request asks about the same few names
 def is_local_name(host: str, extra_hosts: frozenset[str] = frozenset()) -> bool:
     """Whether a browser could only have reached us under this host name (see the module docstring)."""
     if host in extra_hosts or host == "localhost" or host.endswith(".localhost"):

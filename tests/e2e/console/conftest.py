@@ -52,7 +52,7 @@ def console_emulator() -> Iterator[LocalEmulator]:
         yield emulator
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")  # Playwright's sync API holds an event loop: none outlives the browser tests
 def browser_context(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
     try:
         from playwright.sync_api import expect, sync_playwright

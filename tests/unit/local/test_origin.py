@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import concurrent.futures
 import json
 from typing import Any
 
@@ -78,6 +79,12 @@ def test_cross_origin_is_refused_with_a_reason(request_headers: dict[bytes, byte
     assert words in reason
 
 
+def run(coroutine: Any) -> None:
+    """Run on a loop of its own thread (a test elsewhere may have a loop running in this one)."""
+    with concurrent.futures.ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, coroutine).result()
+
+
 async def _hello(scope: dict[str, Any], receive: Any, send: Any) -> None:
     await send({"type": "http.response.start", "status": 200, "headers": []})
     await send({"type": "http.response.body", "body": b"hello"})
@@ -94,7 +101,7 @@ def call(guard: SameOriginGuard, **request_headers: str) -> tuple[int, dict[byte
         sent.append(message)
 
     scope = {"type": "http", "method": "GET", "path": "/", "headers": list(headers(**request_headers).items())}
-    asyncio.run(guard(scope, receive, send))
+    run(guard(scope, receive, send))
     return sent[0]["status"], dict(sent[0]["headers"]), sent[1]["body"]
 
 
@@ -125,5 +132,5 @@ def test_non_http_scopes_pass_untouched() -> None:
     async def app(scope: dict[str, Any], receive: Any, send: Any) -> None:
         seen.append(scope["type"])
 
-    asyncio.run(SameOriginGuard(app)({"type": "lifespan"}, None, None))  # type: ignore[arg-type]
+    run(SameOriginGuard(app)({"type": "lifespan"}, None, None))
     assert seen == ["lifespan"]

@@ -6,6 +6,7 @@
 
 const PREFIX = "/-/local/console";
 const POLL_MS = 1000;
+const ENDED_POLL_MS = 5000;
 const STATUSES = ["RUNNING", "SUCCEEDED", "FAILED", "TIMED_OUT", "STOPPED"];
 
 const state = { timer: null, view: null, lastBody: null, selected: null, historyTab: "table", pendingKey: null };
@@ -117,7 +118,7 @@ function route() {
 
 async function poll() {
   const view = state.view;
-  let again = true;
+  let again = POLL_MS;
   try {
     again = await view.refresh();
     document.getElementById("live").className = "live";
@@ -125,7 +126,7 @@ async function poll() {
     document.getElementById("live").className = "live offline";
     show(String(error.message || error), "error");
   }
-  if (view === state.view && again !== false) state.timer = setTimeout(poll, POLL_MS);
+  if (view === state.view) state.timer = setTimeout(poll, typeof again === "number" ? again : POLL_MS);
 }
 
 // -- the executions list ---------------------------------------------------------------------------
@@ -217,7 +218,7 @@ function listView(root, params) {
         const execution = body.Executions.find((e) => e.arn === row.dataset.arn);
         if (execution && execution.end === null) row.lastChild.textContent = `${seconds(body.now - execution.start)} …`;
       }
-      return true;
+      return POLL_MS;
     },
   };
 }
@@ -272,7 +273,7 @@ function executionView(root, arn) {
         renderTimeline(timeline, body, view); // open bars grow with the modelled clock
       }
       if (running) updateDuration(header, body);
-      return true;
+      return running ? POLL_MS : ENDED_POLL_MS; // an ended execution changes no more (but a restart may resume it)
     },
     select(kind, key) {
       state.selected = { kind, key };
