@@ -55,6 +55,7 @@ def served(tmp_path: Path) -> Iterator[str]:
 def test_local_start_serves_the_console(page: Any, served: str) -> None:
     # GIVEN the emulator started from the command line
     page.goto(f"{served}/")
+    page.click("#start-panel summary")
     # THEN its console lists the template's functions, and starts one to its end
     expect(page.locator("#start-function option")).to_have_count(5)
     page.select_option("#start-function", "Echo")

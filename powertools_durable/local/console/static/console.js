@@ -179,20 +179,20 @@ function listView(root, params) {
     el("h1", { text: "Executions" }),
     el("div", { class: "toolbar" }, el("label", {}, "Function ", functionFilter), el("label", {}, "Status ", statusFilter)),
     el(
+      "details",
+      { class: "panel", id: "start-panel" },
+      el("summary", { text: "Start an execution" }),
+      el("div", { class: "form-row" }, el("label", {}, "Function ", startFunction), startName),
+      el("label", { class: "block" }, "Input (JSON)", startInput),
+      startButton,
+    ),
+    el(
       "table",
       { class: "executions", id: "executions" },
       el("thead", {}, el("tr", {}, ["Name", "Function", "Status", "Started (modelled)", "Ended", "Duration"].map((h) => el("th", { text: h })))),
       tableBody,
     ),
     summary,
-    el(
-      "details",
-      { class: "panel", id: "start-panel", open: true },
-      el("summary", { text: "Start an execution" }),
-      el("div", { class: "form-row" }, el("label", {}, "Function ", startFunction), startName),
-      el("label", { class: "block" }, "Input (JSON)", startInput),
-      startButton,
-    ),
   );
 
   api.functions().then((body) => {
