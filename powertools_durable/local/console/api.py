@@ -1,7 +1,7 @@
 """The console's page and its two read endpoints (JSON, under the emulator's own prefix).
 
 Reads only: every action the page takes (start, stop, answer a callback) is a call to the
-emulator's AWS routes, exactly as boto3 would make it. The page itself is three files shipped in
+emulator's AWS routes, exactly as boto3 would make it. The page itself is four files shipped in
 the package (``static/``), served with a Content-Security-Policy that allows nothing but this
 origin's own scripts and styles and forbids framing: a payload that slipped past the page's
 escaping could still run no script, and no other site can overlay the console's buttons.
@@ -26,6 +26,7 @@ _HISTORY_PAGE = 1000
 _ASSETS = {
     "index.html": "text/html; charset=utf-8",
     "console.js": "text/javascript; charset=utf-8",
+    "timeline.js": "text/javascript; charset=utf-8",
     "console.css": "text/css; charset=utf-8",
 }
 SECURITY_HEADERS = {

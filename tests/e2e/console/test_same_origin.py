@@ -113,7 +113,7 @@ def test_boto3_and_the_aws_cli_keep_working(console_emulator: LocalEmulator) -> 
 
 
 def test_console_page_forbids_framing_and_loads_nothing_from_the_network(console_emulator: LocalEmulator) -> None:
-    for path in ("/", "/-/local/console/static/console.js", "/-/local/console/static/console.css"):
+    for path in ("/", *(f"/-/local/console/static/{name}" for name in ("console.js", "timeline.js", "console.css"))):
         connection = http.client.HTTPConnection(console_emulator.host, console_emulator.port, timeout=30)
         connection.request("GET", path)
         response = connection.getresponse()

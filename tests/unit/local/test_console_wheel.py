@@ -9,7 +9,7 @@ import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[3]
-ASSETS = ("index.html", "console.js", "console.css")
+ASSETS = ("index.html", "console.js", "timeline.js", "console.css")
 
 SERVE_FROM_WHEEL = """
 import powertools_durable
