@@ -59,8 +59,8 @@ def test_list_updates_live_and_filters(page: Any, console_emulator: LocalEmulato
 
 
 def test_timeline_updates_as_the_wait_ends(page: Any, console_emulator: LocalEmulator) -> None:
-    # GIVEN an execution in a 60 s wait (6 s of wall time), its page open
-    arn = console_emulator.invoke("Pause", {"seconds": 60}, name="waits-a-minute")
+    # GIVEN an execution in a 2-minute wait (12 s of wall time: time enough to see it waiting), its page open
+    arn = console_emulator.invoke("Pause", {"seconds": 120}, name="waits-two-minutes")
     open_execution(page, console_emulator, arn)
     wait = op_row(page, "pause")
     expect(wait).to_have_attribute("data-status", "WAITING")
@@ -158,16 +158,18 @@ def test_start_an_execution_and_payloads_render_as_text(page: Any, console_emula
     page.click("#start-button")
     expect(page.locator("#notice")).to_contain_text("not JSON")
     page.fill("#start-name", "started-from-the-page")
-    page.fill("#start-input", json.dumps({"comment": XSS}))
+    page.fill("#start-input", json.dumps({"comment": XSS, "step": "<b>bold</b>"}))
     page.click("#start-button")
 
     # THEN the page opens the new execution, which succeeds; the markup shows as text, nothing ran
     expect(page.locator("#execution-name")).to_have_text("started-from-the-page")
     expect(status_badge(page)).to_have_text("SUCCEEDED")
     expect(page.locator("#execution-result")).to_contain_text(XSS.replace('"', '\\"'))
-    op_row(page, "echo").click()
+    expect(op_row(page, "<b>bold</b>").locator(".op-name")).to_have_text("<b>bold</b>")  # names are data too
+    op_row(page, "<b>bold</b>").click()
     expect(page.locator("#details-result")).to_contain_text("<img src=x onerror=alert(2)>")
-    assert page.locator("#view img, #view script").count() == 0
+    expect(page.locator("#details-name")).to_have_text("<b>bold</b>")
+    assert page.locator("#view img, #view script, #view b").count() == 0
     # AND the invocation's logs are one click away
     page.locator("#invocations .bar").first.click()
     expect(page.locator("#invocation-logs")).to_contain_text("echo got")

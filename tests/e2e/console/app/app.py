@@ -86,6 +86,7 @@ def pause(event: dict[str, Any], context: DurableContext) -> str:
 
 @durable_execution
 def echo(event: Any, context: DurableContext) -> Any:
-    """Returns its input through a step: payloads people type (or attackers send) show up in the page."""
+    """Returns its input through a step (named by ``step``): what people type, or attackers send, shows in the page."""
     print(f"echo got {event!r}")
-    return context.step(lambda _: event, name="echo")
+    name = event.get("step") if isinstance(event, dict) else None
+    return context.step(lambda _: event, name=str(name or "echo"))
