@@ -29,11 +29,12 @@ from typing import Any
 from starlette.applications import Starlette
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
+from starlette.middleware import Middleware
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from powertools_durable.local import arns, validation
+from powertools_durable.local import arns, console, validation
 from powertools_durable.local.body import PAYLOAD_MAX_DEPTH, BodyError, parse_json
 from powertools_durable.local.callbacks import CallbackService
 from powertools_durable.local.errors import (
@@ -45,6 +46,7 @@ from powertools_durable.local.errors import (
     UnknownOperationError,
 )
 from powertools_durable.local.executions import ExecutionService
+from powertools_durable.local.origin import SameOriginGuard
 from powertools_durable.local.store import ExecutionRecord
 from powertools_durable.local.store_schema import StoreError
 from powertools_durable.local.validation import Operation
@@ -362,5 +364,9 @@ def create_app(service: ExecutionService, run_plain: Callable[[Any, str], WireDi
         Route(path, _endpoint(operation, getattr(api, handler)), methods=[method])
         for method, path, operation, handler in ROUTES
     ]
+    # The web console (local/console/): its page at "/", its JSON under LOCAL_PREFIX; SameOriginGuard
+    # refuses cross-origin browser requests to every route, AWS's and the console's (local/origin.py).
+    everything = [*routes, *console.routes(service, LOCAL_PREFIX)]
     handlers = {404: _unknown, 405: _unknown, Exception: _unexpected}
-    return Starlette(routes=routes, exception_handlers=handlers)
+    middleware = [Middleware(SameOriginGuard)]
+    return Starlette(routes=everything, exception_handlers=handlers, middleware=middleware)

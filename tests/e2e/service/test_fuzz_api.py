@@ -21,9 +21,10 @@ import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from powertools_durable.local import console
 from powertools_durable.local.arns import callback_id, function_arn
 from powertools_durable.local.emulator import LocalEmulator
-from powertools_durable.local.server import ROUTES
+from powertools_durable.local.server import LOCAL_PREFIX, ROUTES
 from tests.e2e.service import handlers
 from tests.e2e.service.fuzz import Request, World, invalid_request
 
@@ -105,7 +106,9 @@ def _route_pattern(path: str) -> re.Pattern[str]:
     return re.compile(re.sub(r"{\w+}", "[^/]+", pattern))
 
 
-ROUTE_PATTERNS = [_route_pattern(path) for _, path, _, _ in ROUTES]
+# The AWS routes and the console's (its page at "/", its JSON under the emulator's own prefix).
+CONSOLE_PATHS = [route.path for route in console.routes(None, LOCAL_PREFIX)]  # type: ignore[arg-type, attr-defined]
+ROUTE_PATTERNS = [_route_pattern(path) for path in [*(path for _, path, _, _ in ROUTES), *CONSOLE_PATHS]]
 
 
 def test_paths_of_no_route_get_aws_unknown_operation(world: tuple[LocalEmulator, World]) -> None:
