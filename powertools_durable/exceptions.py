@@ -19,6 +19,10 @@ class ValidationError(DurableExecutionsError):
     """An argument or configuration value is out of its allowed range."""
 
 
+class ReplaySafetyError(DurableExecutionsError):
+    """``context.now()``, ``uuid4()`` or ``random()`` was called where its value could differ on replay."""
+
+
 class ExecutionError(DurableExecutionsError):
     """The execution cannot go on: it ends FAILED and is not retried."""
 
