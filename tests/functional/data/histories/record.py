@@ -1,0 +1,60 @@
+"""Record the golden histories of the SAM app's functions through the emulator.
+
+Run from the repository root: ``.venv/bin/python -m tests.functional.data.histories.record``.
+Each ``<Function>.json`` is what ``powertools-durable local history --json`` prints for one
+execution (the execution ARN, every event with its payloads, timestamps in ISO 8601); the
+replayer tests replay them against ``sam_app/``. Re-record only on purpose: a history that
+changes means the workflow changed.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+from powertools_durable.local.emulator import LocalEmulator
+
+ROOT = Path(__file__).resolve().parents[4]
+HERE = Path(__file__).resolve().parent
+
+RUNS: dict[str, Any] = {
+    "StepWaitStepFunction": {"name": "golden"},
+    "MultipleStepsFunction": {"start": 0},
+    "WaitOnlyFunction": {"seconds": 2},
+    "LongerWaitFunction": {"seconds": 5},
+    "ReplayDeterminismFunction": {},
+    "RetrySucceedsFunction": {},
+    "RetryExhaustsFunction": {},
+    "StepFailsFunction": {},
+}
+
+
+def _events(client: Any, arn: str) -> list[dict[str, Any]]:
+    events: list[dict[str, Any]] = []
+    marker = None
+    while True:
+        page = client.get_durable_execution_history(
+            DurableExecutionArn=arn, IncludeExecutionData=True, MaxItems=1000, **({"Marker": marker} if marker else {})
+        )
+        events += page["Events"]
+        marker = page.get("NextMarker")
+        if not marker:
+            return events
+
+
+def main() -> None:
+    with LocalEmulator(ROOT / "template.yaml", time_scale=20) as emulator:
+        client = emulator.client()
+        for function, payload in RUNS.items():
+            response = client.invoke(FunctionName=function, Payload=json.dumps(payload))
+            response["Payload"].read()
+            arn = response["DurableExecutionArn"]
+            history = {"DurableExecutionArn": arn, "Events": _events(client, arn)}
+            text = json.dumps(history, indent=2, default=lambda v: v.isoformat())
+            (HERE / f"{function.removesuffix('Function')}.json").write_text(text + "\n", encoding="utf-8")
+            print(f"{function}: {len(history['Events'])} events")
+
+
+if __name__ == "__main__":
+    main()
