@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import copy
 import importlib.util
 import json
 import sys
@@ -12,7 +13,15 @@ from typing import Any
 
 import pytest
 
-from powertools_durable import DurableContext, Duration, StepContext, durable_execution, durable_step
+from powertools_durable import (
+    DurableContext,
+    Duration,
+    StepContext,
+    WaitForConditionConfig,
+    WaitForConditionDecision,
+    durable_execution,
+    durable_step,
+)
 from powertools_durable.local.memory import InMemoryDurableService, run_to_completion
 from powertools_durable.tools.replay import HistoryError, assert_replays, load, replay
 
@@ -192,3 +201,83 @@ def test_unreadable_histories_are_refused_with_the_reason(data: Any, problem: st
         source.write_text(data)
     with pytest.raises(HistoryError, match=problem):
         load(source)
+
+
+
+def _every_operation(last_step: str = "end", branch_step: str = "upper") -> Any:
+    """Steps, a child, map and parallel branches, a callback, a polled condition, an invoke, replay-safe values."""
+
+    def branch(child: DurableContext, item: str, index: int, items: Any) -> str:
+        upper = child.step(lambda _: item.upper(), name=f"{branch_step}-{child.uuid4().hex[:6]}")
+        child.wait(Duration.from_seconds(1), name="rest")  # the first invocation ends with every branch waiting
+        return upper
+
+    def poll_until_two(state: int, attempt: int) -> WaitForConditionDecision:
+        if state < 2:
+            return WaitForConditionDecision.continue_waiting(Duration.from_seconds(1))
+        return WaitForConditionDecision.stop_polling()
+
+    def handler(event: Any, context: DurableContext) -> Any:
+        first = context.step(lambda _: 1, name=f"first-{context.uuid4().hex[:8]}")  # a name from a replay-safe uuid
+        nested = context.run_in_child_context(lambda c: c.step(lambda _: "in", name="inner"), name="child")
+        mapped = context.map(["a", "b", "c"], branch, name="fan-out").get_results()
+        both = context.parallel([lambda c: c.step(lambda _: 1, name="p1"), lambda c: 2], name="both").get_results()
+        answer = context.create_callback(name="approval").result()
+        polled = context.wait_for_condition(
+            lambda state, _: state + 1, WaitForConditionConfig(poll_until_two, initial_state=0), name="poll"
+        )
+        invoked = context.invoke("other-fn", {"x": 1}, name="call")
+        last = context.step(lambda _: "end", name=last_step)
+        return [first, nested, mapped, both, answer, polled, invoked, last]
+
+    return handler
+
+
+def _outside_world(service: InMemoryDurableService) -> bool:
+    """Answers the callback and finishes the invoked function when the execution waits on them."""
+    for op in service.operations.values():
+        if op["Status"] == "STARTED" and op["Type"] == "CALLBACK":
+            service.answer_callback(op["CallbackDetails"]["CallbackId"], result='"yes"')
+            return True
+        if op["Status"] == "STARTED" and op["Type"] == "CHAINED_INVOKE":
+            service.finish_invoke(op["Id"], result='{"ok": true}')
+            return True
+    return False
+
+
+def test_every_kind_of_operation_replays_and_changes_are_caught(service: InMemoryDurableService):
+    # GIVEN an execution of every kind of operation, recorded by the in-memory service, run to its end
+    snapshots: list[list[dict[str, Any]]] = []
+
+    def world(service: InMemoryDurableService) -> bool:
+        snapshots.append(copy.deepcopy(list(service.operations.values())))  # the state after each invocation
+        return _outside_world(service)
+
+    handler = durable_execution(_every_operation(), boto3_client=service)
+    result = run_to_completion(handler, {}, service=service, external=world)
+    assert result.status == "SUCCEEDED", result.error
+    operations = copy.deepcopy(list(service.operations.values()))
+    operations[0].update(Status="SUCCEEDED", ExecutionDetails={"Result": json.dumps(result.result)})  # as AWS shows it
+    state = {"Operations": operations}
+    arn = service.durable_execution_arn
+    calls = len(service.calls)
+    # WHEN the same code is replayed (10 times: branches run on threads in any order)
+    for _ in range(10):
+        report = replay(state, durable_execution(_every_operation()), arn=arn)
+        # THEN it replays cleanly, and nothing reaches the service
+        assert report.clean, report
+    assert len(service.calls) == calls
+    # AND a renamed last step, one more map item, or another execution's ARN (uuid-derived names) diverge
+    assert not replay(state, durable_execution(_every_operation(last_step="finish")), arn=arn).clean
+    other_arn = replay(state, durable_execution(_every_operation()), arn=arn.replace("run-1", "run-2"))
+    assert not other_arn.clean
+    assert other_arn.divergence is not None
+    assert other_arn.divergence.position == 1
+    # AND in the state of the first invocation (every map branch waiting), a renamed branch step is caught
+    mid_map = {"Operations": snapshots[0]}
+    assert "waits where the history ends" in replay(mid_map, durable_execution(_every_operation()), arn=arn).summary
+    renamed = replay(mid_map, durable_execution(_every_operation(branch_step="lower")), arn=arn)
+    assert not renamed.clean
+    assert renamed.divergence is not None
+    assert "'upper-" in renamed.divergence.recorded
+    assert "'lower-" in renamed.divergence.asked
