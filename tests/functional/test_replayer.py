@@ -203,7 +203,6 @@ def test_unreadable_histories_are_refused_with_the_reason(data: Any, problem: st
         load(source)
 
 
-
 def _every_operation(last_step: str = "end", branch_step: str = "upper") -> Any:
     """Steps, a child, map and parallel branches, a callback, a polled condition, an invoke, replay-safe values."""
 
