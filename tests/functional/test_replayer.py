@@ -24,6 +24,9 @@ from powertools_durable import (
 )
 from powertools_durable.local.memory import InMemoryDurableService, run_to_completion
 from powertools_durable.tools.replay import HistoryError, assert_replays, load, replay
+from tests.functional.fresh_loggers import fresh_loggers  # noqa: F401 - a fixture
+
+pytestmark = pytest.mark.usefixtures("fresh_loggers")
 
 ROOT = Path(__file__).resolve().parents[2]
 HISTORIES = ROOT / "tests" / "functional" / "data" / "histories"
@@ -182,6 +185,7 @@ def test_the_state_of_get_durable_execution_state_replays_too(service: InMemoryD
     [
         ({"Events": []}, "no ExecutionStarted"),
         ({"nothing": 1}, "expected Events"),
+        ({"Events": [], "NextMarker": "5"}, "one page"),
         ("[1, 2]", "is not an event with an EventType"),
         ({"Operations": [{"Id": "x", "Type": "STEP", "Status": "SUCCEEDED"}]}, "exactly one EXECUTION"),
         (

@@ -15,7 +15,7 @@ from __future__ import annotations
 import ast
 from dataclasses import dataclass, field
 
-from powertools_durable.tools.lint.names import DURABLE_OPERATIONS, dotted
+from powertools_durable.tools.lint.names import DURABLE_OPERATIONS, dotted, imports_of
 
 Function = ast.FunctionDef | ast.AsyncFunctionDef | ast.Lambda
 
@@ -56,7 +56,8 @@ class Scope:
         return None
 
 
-def _decorator_names(func: Function) -> set[str]:
+def _decorator_names(func: Function, aliases: dict[str, str]) -> set[str]:
+    """The decorators' names, as written and as imported (``durable_handler as dh`` gives both)."""
     if isinstance(func, ast.Lambda):
         return set()
     names = set()
@@ -65,6 +66,7 @@ def _decorator_names(func: Function) -> set[str]:
         parts = dotted(target)
         if parts:
             names.add(parts[-1])
+            names.add(aliases.get(parts[0], parts[0]).rsplit(".", 1)[-1] if len(parts) == 1 else parts[-1])
     return names
 
 
@@ -83,6 +85,7 @@ def _annotation(arg: ast.arg) -> str | None:
 def analyse(tree: ast.Module) -> Scope:
     """Classify the functions of ``tree``; iterates until nothing new is found (helpers of helpers)."""
     scope = Scope()
+    aliases = imports_of(tree)
     functions: list[Function] = []
     by_name: dict[str, list[Function]] = {}
     for node in ast.walk(tree):
@@ -93,7 +96,7 @@ def analyse(tree: ast.Module) -> Scope:
             if not isinstance(node, ast.Lambda):
                 by_name.setdefault(node.name, []).append(node)
     for func in functions:
-        decorators = _decorator_names(func)
+        decorators = _decorator_names(func, aliases)
         params = _params(func)
         if decorators & STEP_DECORATORS or any(_annotation(p) in STEP_CONTEXTS for p in params):
             scope.steps.add(func)

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import contextlib
 import importlib
 import importlib.util
 import sys
@@ -32,21 +31,23 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    """The report on stdout; whatever the handler prints (its logs) goes to stderr, out of the report's way."""
-    with contextlib.redirect_stdout(sys.stderr):
-        try:
-            handler = load_handler(args.handler, [Path(p) for p in args.path])
-            recorded = load(args.history, args.arn)
-        except (HistoryError, ImportError, AttributeError, ValueError) as exc:
-            print(f"powertools-durable replay: {exc}", file=sys.stderr)
-            return 2
-        if not recorded.arn_known:
-            print(
-                "powertools-durable replay: note: no execution ARN in the JSON (give --arn): "
-                "context.uuid4()/random() draw other values than the recorded run did",
-                file=sys.stderr,
-            )
-        report = replay(recorded, handler)
+    """The report comes last on stdout, after whatever the handler itself prints (its log lines, as on Lambda).
+
+    Not redirected: a Powertools Logger keeps the stream it was created with, for the whole process.
+    """
+    try:
+        handler = load_handler(args.handler, [Path(p) for p in args.path])
+        recorded = load(args.history, args.arn)
+    except (HistoryError, ImportError, AttributeError, ValueError) as exc:
+        print(f"powertools-durable replay: {exc}", file=sys.stderr)
+        return 2
+    if not recorded.arn_known:
+        print(
+            "powertools-durable replay: note: no execution ARN in the JSON (give --arn): "
+            "context.uuid4()/random() draw other values than the recorded run did",
+            file=sys.stderr,
+        )
+    report = replay(recorded, handler)
     print(report)
     return 0 if report.clean else 1
 

@@ -94,6 +94,11 @@ def load(source: str | Path | dict[str, Any] | list[Any], arn: str | None = None
     recorded_arn = data.get("DurableExecutionArn")
     if isinstance(data.get("InitialExecutionState"), dict):
         data = data["InitialExecutionState"]
+    if data.get("NextMarker"):
+        raise HistoryError(
+            "the JSON carries a NextMarker: it is one page of the execution; fetch every page (the AWS CLI "
+            "paginates unless told not to; `local history --json` fetches them all)"
+        )
     if isinstance(data.get("Events"), list):
         operations = operations_from_events(data["Events"])
     elif isinstance(data.get("Operations"), list):

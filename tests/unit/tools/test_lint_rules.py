@@ -70,8 +70,10 @@ def test_the_docs_wrong_example_is_caught_and_the_right_one_is_clean(code: str):
         "def helper():\n    return time.time()\n@durable_execution\ndef h(e, context):\n    return helper()\n",
         "def child(c: DurableContext):\n    return time.time()\n",
         "@durable_execution\ndef h(e, context):\n    return context.run_in_child_context(lambda c: time.time())\n",
-        # durable_handler with options
+        # durable_handler with options, an aliased decorator
         "@durable_handler(logger=None)\ndef h(e, context):\n    return uuid.uuid4()\n",
+        "from powertools_durable import durable_execution as durable\n@durable\ndef h(e, context):\n"
+        "    return uuid.uuid4()\n",
     ],
 )
 def test_dur001_positives(body: str):
