@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-DOCS_URL = "https://github.com/powertools-durable/powertools-durable/blob/main/docs/lint.md"
+DOCS_PAGE = "docs/lint.md"  # in the repository and on the docs site (lint/)
 
 
 @dataclass(frozen=True)
@@ -15,7 +15,7 @@ class Rule:
 
     @property
     def url(self) -> str:
-        return f"{DOCS_URL}#{self.code.lower()}"
+        return f"{DOCS_PAGE}#{self.code.lower()}"
 
 
 RULES: dict[str, Rule] = {
