@@ -83,6 +83,26 @@ def _reordered(event: dict[str, Any], context: DurableContext) -> dict[str, Any]
     return {"greeting": context.step(greet(shouted)), "shouted": shouted}
 
 
+CONFORMANCE = {
+    "Conformance3x1": "child_handlers.py:child_basic",  # a child context
+    "Conformance6x1": "wait_for_condition_handlers.py:poll_basic",  # polls over three invocations
+    "Conformance8x1": "parallel_handlers.py:parallel_basic",  # parallel branches
+    "Conformance9x1": "map_handlers.py:map_basic",  # map branches
+}
+
+
+@pytest.mark.parametrize("function", sorted(CONFORMANCE))
+def test_conformance_functions_replay_their_golden_histories(function: str):
+    # GIVEN the emulator's history of a conformance function with child contexts, polls or branches
+    from powertools_durable.tools.replay.command import load_handler
+
+    file, name = CONFORMANCE[function].split(":")
+    handler = load_handler(f"{ROOT / 'sam_app' / 'conformance' / file}:{name}", [ROOT / "sam_app" / "conformance"])
+    # THEN its code replays it cleanly
+    report = assert_replays(HISTORIES / "conformance" / f"{function}.json", handler)
+    assert "as recorded" in report.summary
+
+
 def test_a_reordered_step_is_caught_at_its_position():
     # GIVEN StepWaitStep's golden history and the same workflow with its steps swapped
     handler = durable_execution(_reordered)

@@ -28,6 +28,13 @@ RUNS: dict[str, Any] = {
     "RetryExhaustsFunction": {},
     "StepFailsFunction": {},
 }
+# conformance functions with child contexts, wait_for_condition polls, parallel and map branches
+CONFORMANCE: dict[str, Any] = {
+    "Conformance3x1Function": "hello",
+    "Conformance6x1Function": 3,
+    "Conformance8x1Function": {},
+    "Conformance9x1Function": ["a", "b", "c"],
+}
 
 
 def _events(client: Any, arn: str) -> list[dict[str, Any]]:
@@ -46,13 +53,15 @@ def _events(client: Any, arn: str) -> list[dict[str, Any]]:
 def main() -> None:
     with LocalEmulator(ROOT / "template.yaml", time_scale=20) as emulator:
         client = emulator.client()
-        for function, payload in RUNS.items():
+        runs = [(f, p, HERE) for f, p in RUNS.items()] + [(f, p, HERE / "conformance") for f, p in CONFORMANCE.items()]
+        for function, payload, directory in runs:
             response = client.invoke(FunctionName=function, Payload=json.dumps(payload))
             response["Payload"].read()
             arn = response["DurableExecutionArn"]
             history = {"DurableExecutionArn": arn, "Events": _events(client, arn)}
             text = json.dumps(history, indent=2, default=lambda v: v.isoformat())
-            (HERE / f"{function.removesuffix('Function')}.json").write_text(text + "\n", encoding="utf-8")
+            directory.mkdir(exist_ok=True)
+            (directory / f"{function.removesuffix('Function')}.json").write_text(text + "\n", encoding="utf-8")
             print(f"{function}: {len(history['Events'])} events")
 
 
