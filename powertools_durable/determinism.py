@@ -106,7 +106,7 @@ def settled_operation(ctx: DurableContext, prefix: str | None, position: int, he
         return None
     op_id = operation_id(prefix, position)
     recorded = ctx.state.get(op_id)
-    if not _settled(recorded) and ctx.state.checkpointer.pending:
+    if not _settled(recorded) and _queued(ctx, op_id, ("SUCCEED", "FAIL", "CANCEL")):
         ctx.state.flush()  # an outcome still queued (uncommon): one call, so the first run sees what a replay sees
         recorded = ctx.state.get(op_id)
     if recorded is None or not _settled(recorded):
@@ -116,6 +116,11 @@ def settled_operation(ctx: DurableContext, prefix: str | None, position: int, he
             "datetime.now() there, and the context's helpers in the workflow code around it"
         )
     return recorded
+
+
+def _queued(ctx: DurableContext, op_id: str, actions: tuple[str, ...]) -> bool:
+    """Whether an update of ``op_id`` with one of ``actions`` waits in the checkpointer's queue."""
+    return any(u["Id"] == op_id and u["Action"] in actions for u in ctx.state.checkpointer.pending)
 
 
 def _settled(recorded: WireDict | None) -> bool:
@@ -130,7 +135,7 @@ def _enclosing_start(ctx: DurableContext) -> int:
     parent_id = ctx.parent_id
     if parent_id is not None:
         recorded = ctx.state.get(parent_id)
-        if (recorded is None or recorded.get("StartTimestamp") is None) and ctx.state.checkpointer.pending:
+        if (recorded is None or recorded.get("StartTimestamp") is None) and _queued(ctx, parent_id, ("START",)):
             ctx.state.flush()  # a child's START rides along with its first checkpoint: record it now
             recorded = ctx.state.get(parent_id)
         millis = epoch_millis((recorded or {}).get("StartTimestamp"))

@@ -220,3 +220,24 @@ def test_the_docs_example_returns_the_same_values_on_a_replay(monkeypatch):
     assert result.result["started"] == "2023-11-14T22:13:20+00:00"
     assert result.result["woke"] == "2023-11-14T22:13:50+00:00"
     assert len(set(result.result["reviewers"])) == 2
+
+
+@pytest.mark.parametrize("draw", [True, False])
+def test_the_first_run_makes_no_extra_checkpoint_call(draw: bool):
+    # GIVEN the same workflow with and without replay-safe draws between its operations
+    service = InMemoryDurableService(now_ms=START_MS)
+
+    def handler(event: Any, ctx: DurableContext) -> Any:
+        values = [_values(ctx)] if draw else []
+        ctx.step(lambda _: 1, name="one")
+        values += [_values(ctx)] if draw else []
+        ctx.wait(Duration.from_seconds(5), name="pause")
+        values += [_values(ctx)] if draw else []
+        ctx.run_in_child_context(lambda c: c.step(lambda _: 2, name="two"), name="child")
+        values += [_values(ctx)] if draw else []
+        return len(values)
+
+    result = run_to_completion(durable_execution(handler, boto3_client=service), {}, service=service)
+    # THEN both make exactly the calls their operations need: one per step, wait and child outcome
+    assert result.status == "SUCCEEDED"
+    assert [len(call.updates) for call in service.calls] == [2, 1, 3, 1]
