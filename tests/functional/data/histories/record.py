@@ -13,6 +13,7 @@ import json
 from pathlib import Path
 from typing import Any
 
+from powertools_durable.local.cli import _events  # what `local history --json` fetches: every page, with data
 from powertools_durable.local.emulator import LocalEmulator
 
 ROOT = Path(__file__).resolve().parents[4]
@@ -35,19 +36,6 @@ CONFORMANCE: dict[str, Any] = {
     "Conformance8x1Function": {},
     "Conformance9x1Function": ["a", "b", "c"],
 }
-
-
-def _events(client: Any, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    marker = None
-    while True:
-        page = client.get_durable_execution_history(
-            DurableExecutionArn=arn, IncludeExecutionData=True, MaxItems=1000, **({"Marker": marker} if marker else {})
-        )
-        events += page["Events"]
-        marker = page.get("NextMarker")
-        if not marker:
-            return events
 
 
 def main() -> None:
