@@ -9,8 +9,12 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
+from random import Random
 from typing import TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+from uuid import UUID
 
+from powertools_durable import determinism
 from powertools_durable.config import (
     CallbackConfig,
     ChildConfig,
@@ -109,6 +113,8 @@ class DurableContext:
     Powertools' Logger, Metrics and Idempotency recognise it.
     """
 
+    _draws: determinism.Draws | None = None  # replay-safe values drawn since the latest operation
+
     def __init__(
         self,
         state: ExecutionState,
@@ -186,6 +192,27 @@ class DurableContext:
         self.logger = Logger.from_log_info(
             new_logger, LogInfo(self._state, self._parent_id), self._silent_while_replaying
         )
+
+    def now(self) -> datetime:
+        """The time the service recorded for this point of the code: the same on every replay (UTC, ms).
+
+        The end of the last operation this context completed (a callback: its start), or before the
+        first one the start of the enclosing operation; it does not move between two operations.
+        """
+        return determinism.now(self, self._prefix, self._position)
+
+    def uuid4(self) -> UUID:
+        """A version 4 UUID derived from the execution and this point of the code: the same on every replay."""
+        return determinism.uuid_from(self._seed("uuid4"))
+
+    def random(self) -> Random:
+        """A ``random.Random`` seeded from the execution and this point of the code: the same draws on every replay."""
+        return determinism.random_from(self._seed("random"))
+
+    def _seed(self, kind: str) -> bytes:
+        if self._draws is None:
+            self._draws = determinism.Draws()
+        return determinism.seed(self, self._prefix, self._position, self._draws, kind)
 
     @property
     def scope(self) -> BranchScope | None:

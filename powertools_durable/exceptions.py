@@ -80,6 +80,10 @@ def _rebuild(cls: type[BaseException], args: tuple[Any, ...], state: dict[str, A
     return exc
 
 
+class ReplaySafetyError(DurableExecutionsError):
+    """``context.now()``, ``uuid4()`` or ``random()`` was called where its value could differ on replay."""
+
+
 class ExecutionError(UnrecoverableError):
     """The execution cannot go on: it ends FAILED and is not retried."""
 

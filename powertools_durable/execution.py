@@ -23,6 +23,7 @@ from powertools_durable.exceptions import (
     SuspendExecution,
 )
 from powertools_durable.hooks import NO_HOOKS, DurableHooks
+from powertools_durable.replay.override import invocation_override
 from powertools_durable.replay.state import ExecutionState
 from powertools_durable.serdes import SerDes
 from powertools_durable.service.client import DurableServiceClient
@@ -78,6 +79,9 @@ def run_invocation(
     middleware uses it for ``model=``); an exception from it fails the execution.
     ``log_replay`` keeps ``context.logger``'s records while replaying (off, as in the official SDK).
     """
+    override = invocation_override.get()
+    if override is not None:  # a tool re-running the handler (the replayer): its client, its hooks
+        client, hooks = override.client, override.wrap_hooks(hooks)
     envelope = parse_invocation(event)
     state = ExecutionState(envelope.durable_execution_arn, envelope.checkpoint_token, envelope.operations, client)
     state.page_in(envelope.next_marker)

@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any, overload
 
 from powertools_durable.execution import UserHandler, run_invocation
 from powertools_durable.hooks import NO_HOOKS
+from powertools_durable.replay.override import invocation_override
 from powertools_durable.service.client import Boto3ServiceClient, DurableServiceClient, default_client
 
 if TYPE_CHECKING:
@@ -28,6 +29,9 @@ LambdaHandler = Callable[[Any, Any], Any]
 
 def resolve_client(client: Any = None) -> DurableServiceClient:
     """A boto3 ``lambda`` client is wrapped; a :class:`DurableServiceClient` is used as it is."""
+    override = invocation_override.get()
+    if override is not None:  # the replayer: no client of the handler's is built or called
+        return override.client
     if client is None:
         return default_client()
     if hasattr(client, "checkpoint") and hasattr(client, "get_execution_state"):

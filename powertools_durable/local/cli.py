@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Any
 
 from powertools_durable.local.conformance.command import add_arguments as add_conformance_arguments
 from powertools_durable.local.conformance.command import run as run_conformance
+from powertools_durable.tools.commands import add_commands as add_tool_commands
 
 if TYPE_CHECKING:
     from powertools_durable.local.emulator import LocalEmulator
@@ -36,6 +37,7 @@ def _parser() -> argparse.ArgumentParser:
     demo.add_argument("--template", "-t", default="template.yaml", help="SAM template (default: template.yaml)")
     conformance = commands.add_parser("conformance", help="judge a directory of AWS conformance requirements")
     add_conformance_arguments(conformance)
+    add_tool_commands(commands)  # lint, replay
     local = commands.add_parser("local", help="the local emulator of Lambda durable functions")
     sub = local.add_subparsers(dest="local_command", required=True)
 
@@ -98,6 +100,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_demo(args.template)
     if args.command == "conformance":
         return run_conformance(args)
+    if hasattr(args, "tool_run"):
+        tool_run: Any = args.tool_run
+        return int(tool_run(args))
     handlers = {
         "start": _start,
         "doctor": _doctor,
@@ -289,7 +294,8 @@ def _executions(args: argparse.Namespace) -> int:
 def _history(args: argparse.Namespace) -> int:
     if args.json:
         events = _events(_client(args.endpoint), args.arn)
-        print(json.dumps({"Events": events}, indent=2, default=_json_default))
+        history = {"DurableExecutionArn": args.arn, "Events": events}  # the ARN: for `powertools-durable replay`
+        print(json.dumps(history, indent=2, default=_json_default))
         return 0
     _print_timeline(args.endpoint, args.arn, logs=args.logs)
     return 0

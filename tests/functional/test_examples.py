@@ -533,3 +533,40 @@ def test_every_example_is_exercised_here():
     # THEN each is loaded, run or checked by a test of this module
     unexercised = [f for f in files if f not in RUN_BY_THEIR_OWN_TESTS and f'"{f}"' not in source]
     assert unexercised == []
+
+
+# -- determinism toolkit: replay-safe values, the linter's rule examples, golden-history tests ---------------
+
+LINT_EXAMPLES = {
+    "DUR001": ("lint/dur001_wrong.py", "lint/dur001_right.py"),
+    "DUR002": ("lint/dur002_wrong.py", "lint/dur002_right.py"),
+    "DUR003": ("lint/dur003_wrong.py", "lint/dur003_right.py"),
+    "DUR004": ("lint/dur004_wrong.py", "lint/dur004_right.py"),
+    "DUR005": ("lint/dur005_wrong.py", "lint/dur005_right.py"),
+    "DUR006": ("lint/dur006_wrong.py", "lint/dur006_right.py"),
+}
+
+
+@pytest.mark.parametrize("code", sorted(LINT_EXAMPLES))
+def test_lint_examples_show_each_rule(code: str):
+    from powertools_durable.tools.lint import lint_paths
+
+    wrong, right = (EXAMPLES / name for name in LINT_EXAMPLES[code])
+    load(LINT_EXAMPLES[code][0])  # both import cleanly
+    load(LINT_EXAMPLES[code][1])
+    assert [f.code for f in lint_paths([wrong])] == [code]
+    assert lint_paths([right]) == []
+
+
+def test_replay_safe_values_example(run):
+    handler = load("determinism/values.py").handler
+    result = run(handler, {"reviewers": ["ana", "bo", "cy"]})
+    assert result.status == "SUCCEEDED"
+    assert len(set(result.result["reviewers"])) == 2
+
+
+def test_golden_history_example_passes():
+    module = load("replay/test_golden_history.py")
+    assert (EXAMPLES / "replay/greeting.json").exists()
+    module.test_the_code_replays_the_recorded_execution()
+    module.test_the_report_can_be_inspected()
