@@ -1,0 +1,98 @@
+"""Which Python runs a function: the one its ``Runtime`` names, when the machine has it.
+
+Lambda runs ``python3.13`` code on Python 3.13; so does the emulator when it finds that
+interpreter (the current one if it is that version, then pyenv's ``~/.pyenv/versions/3.13.*``,
+then ``python3.13`` on ``PATH``). When it finds none it warns once per runtime and runs the
+function on the current interpreter.
+
+A worker's ``sys.path`` is the function's code first (with a ``sam build``'s vendored
+requirements), then its layers, then this emulator's own package (the worker process and the
+engine must import), then, on another interpreter than the emulator's, the emulator's
+site-packages (pure-Python dependencies of a project that is not built; compiled ones need
+``sam build`` for the function's runtime, as on Lambda).
+"""
+
+from __future__ import annotations
+
+import functools
+import os
+import re
+import shutil
+import sys
+import sysconfig
+import warnings
+from pathlib import Path
+
+import powertools_durable
+
+_PYTHON_RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
+PACKAGE_ROOT = Path(powertools_durable.__file__).resolve().parent.parent
+
+
+class InterpreterWarning(UserWarning):
+    """The emulator runs a function on another Python than its ``Runtime`` names."""
+
+
+def runtime_version(runtime: str) -> tuple[int, int] | None:
+    """``(3, 13)`` for ``python3.13``; None for a runtime that is not Python."""
+    match = _PYTHON_RUNTIME.match(runtime)
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+@functools.cache
+def find_python(runtime: str) -> str:
+    """The interpreter for ``runtime``: the current one if it matches, else one found on the machine.
+
+    Falls back to the current interpreter with a warning (once per runtime and process).
+    """
+    version = runtime_version(runtime)
+    if version is None or sys.version_info[:2] == version:
+        return sys.executable
+    found = _pyenv_python(version) or _path_python(version)
+    if found is not None:
+        return found
+    current = f"{sys.version_info[0]}.{sys.version_info[1]}"
+    warnings.warn(
+        f"Runtime {runtime}: no Python {version[0]}.{version[1]} on this machine (pyenv or python{version[0]}."
+        f"{version[1]} on PATH); its functions run on Python {current}",
+        InterpreterWarning,
+        stacklevel=2,
+    )
+    return sys.executable
+
+
+def _pyenv_python(version: tuple[int, int]) -> str | None:
+    root = Path(os.environ.get("PYENV_ROOT") or Path.home() / ".pyenv") / "versions"
+    prefix = f"{version[0]}.{version[1]}."
+    candidates = sorted(
+        (p for p in root.glob(f"{prefix}*") if re.fullmatch(r"\d+\.\d+\.\d+", p.name)),
+        key=lambda p: int(p.name.rsplit(".", 1)[1]),
+    )
+    for directory in reversed(candidates):
+        binary = directory / "bin" / f"python{version[0]}.{version[1]}"
+        if os.access(binary, os.X_OK):
+            return str(binary)
+    return None
+
+
+def _path_python(version: tuple[int, int]) -> str | None:
+    """``pythonX.Y`` on PATH, skipping pyenv's shims (they fail when that version is not selected)."""
+    name = f"python{version[0]}.{version[1]}"
+    for directory in os.environ.get("PATH", "").split(os.pathsep):
+        if not directory or "shims" in Path(directory).parts:
+            continue
+        binary = shutil.which(name, path=directory)
+        if binary is not None:
+            return binary
+    return None
+
+
+def worker_path(interpreter: str, layers: tuple[Path, ...]) -> list[str]:
+    """What a worker puts on ``sys.path`` after the function's code (see the module docstring)."""
+    entries = [str(layer) for layer in layers] + [str(PACKAGE_ROOT)]
+    if interpreter != sys.executable:
+        for key in ("purelib", "platlib"):
+            site = sysconfig.get_paths()[key]
+            if site not in entries:
+                entries.append(site)
+    return entries
