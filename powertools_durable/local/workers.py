@@ -32,10 +32,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from powertools_durable.local import worker_main
+from powertools_durable.local.runtimes import worker_path
 from powertools_durable.local.template import FunctionSpec
 from powertools_durable.local.worker_main import HEADER
 
-WORKER_MODULE = "powertools_durable.local.worker_main"
+_BOOTSTRAP = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
 ACCOUNT_ID = "123456789012"
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit; a cold start does not eat into the function's Timeout
 MIN_WALL_TIMEOUT_S = 1.0  # a sped-up clock never leaves an invocation less wall time than this
@@ -78,6 +80,13 @@ def trace_header() -> str:
     return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
 
 
+def worker_command(spec: FunctionSpec, response_fd: int) -> list[str]:
+    """The worker as a script on the function's interpreter: it imports nothing of the package itself,
+    so a function's own (vendored) ``powertools_durable`` is the one its handler imports."""
+    interpreter = getattr(spec, "interpreter", None) or sys.executable
+    return [interpreter, "-c", _BOOTSTRAP, str(Path(worker_main.__file__).resolve()), str(response_fd)]
+
+
 def exit_reason(returncode: int) -> str:
     """Lambda's words for how a runtime process ended."""
     if returncode == 0:
@@ -103,8 +112,8 @@ class _Worker:
         self._log_offset = 0
         read_fd, write_fd = os.pipe()
         try:
-            self.process = subprocess.Popen(  # our own interpreter and module
-                [sys.executable, "-m", WORKER_MODULE, str(write_fd)],
+            self.process = subprocess.Popen(  # the function's interpreter, our worker script
+                worker_command(spec, write_fd),
                 stdin=subprocess.PIPE,
                 stdout=self._log_fd,
                 stderr=self._log_fd,
@@ -311,6 +320,9 @@ class WorkerPool:
             }
         )
         env.update(spec.environment)
+        interpreter = getattr(spec, "interpreter", None) or sys.executable
+        python_path = [*worker_path(interpreter, getattr(spec, "layers", ())), os.environ.get("PYTHONPATH", "")]
+        env["PYTHONPATH"] = os.pathsep.join(p for p in python_path if p)
         env["AWS_ENDPOINT_URL_LAMBDA"] = self.endpoint_url
         return env
 

@@ -408,10 +408,8 @@ def test_worker_start_imports_nothing_of_the_emulator_server(tmp_path, pool):
     )
     # WHEN invoked
     imported = pool.invoke(spec, {}).output
-    # THEN nothing of the emulator (no server, store, template, web framework) was imported by the bootstrap
-    assert "powertools_durable.local" in imported
-    assert [name for name in imported if name.startswith("powertools_durable.local.")] == []
-    assert [name for name in imported if not name.startswith("powertools_durable")] == []
+    # THEN the bootstrap (a script) imported nothing of the package, the emulator or a web framework
+    assert imported == []
 
 
 def test_unserializable_output_is_a_marshal_error(tmp_path, pool):
