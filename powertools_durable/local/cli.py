@@ -8,12 +8,18 @@ talk to AWS; ``demo`` runs a step-wait-step execution on an in-process emulator.
 from __future__ import annotations
 
 import argparse
+import difflib
+import errno
 import json
 import os
 import sys
+import time
+import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Sequence
+import warnings
+from collections.abc import Callable, Sequence
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -25,6 +31,12 @@ if TYPE_CHECKING:
 
 DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
 ENV_ENDPOINT = "POWERTOOLS_DURABLE_ENDPOINT"
+BUILT_TEMPLATE = Path(".aws-sam") / "build" / "template.yaml"
+WAIT_POLL_S = 0.2
+
+
+class CliError(Exception):
+    """A mistake the user can fix: printed as one line, without a traceback."""
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -38,13 +50,40 @@ def _parser() -> argparse.ArgumentParser:
     sub = local.add_subparsers(dest="local_command", required=True)
 
     start = sub.add_parser("start", help="serve the functions of a SAM template")
-    start.add_argument("--template", "-t", default="template.yaml", help="SAM template (default: template.yaml)")
+    start.add_argument(
+        "--template",
+        "-t",
+        default=None,
+        help=f"SAM template (default: {BUILT_TEMPLATE} after `sam build`, else template.yaml)",
+    )
     start.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
     start.add_argument("--port", "-p", type=int, default=5000, help="port (default: 5000)")
     start.add_argument(
         "--store", default=None, help="SQLite file, or :memory: (default: .powertools-durable/emulator.sqlite3)"
     )
     start.add_argument("--time-scale", type=float, default=1.0, help="modelled time runs this many times faster")
+    start.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="KEY=VALUE",
+        help="template parameters, as sam local takes them: Key=Value or ParameterKey=Key,ParameterValue=Value",
+    )
+    start.add_argument(
+        "--env-vars",
+        default=None,
+        metavar="FILE",
+        help='JSON file overriding variables, as sam local reads it: {"LogicalId": {"VAR": "v"}, "Parameters": {...}}',
+    )
+    start.add_argument(
+        "--region",
+        default=os.environ.get("AWS_REGION") or "us-east-1",
+        help="the functions' AWS_REGION and AWS::Region (default: $AWS_REGION, else us-east-1)",
+    )
+    start.add_argument(
+        "--quiet", "-q", action="store_true", help="print no START / END / REPORT lines nor the functions' output"
+    )
 
     endpoint = argparse.ArgumentParser(add_help=False)
     endpoint.add_argument(
@@ -98,30 +137,67 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one clear line, not a traceback, for the errors people make
-        print(f"powertools-durable: {_one_line(exc)}", file=sys.stderr)
+        print(f"powertools-durable: {_one_line(exc, getattr(args, 'endpoint', None))}", file=sys.stderr)
         return 1
 
 
-def _one_line(exc: Exception) -> str:
+def _one_line(exc: Exception, endpoint: str | None = None) -> str:
     """``Code: message`` of an AWS error (botocore's ClientError), ``Type: message`` of any other."""
+    if isinstance(exc, CliError):
+        return str(exc)
+    if type(exc).__name__ == "EndpointConnectionError" or isinstance(exc, urllib.error.URLError | ConnectionError):
+        return (
+            f"no emulator answers at {endpoint or DEFAULT_ENDPOINT}: start one with `powertools-durable local start`"
+            f" (or point --endpoint / ${ENV_ENDPOINT} at yours)"
+        )
     error = (getattr(exc, "response", None) or {}).get("Error") if hasattr(exc, "operation_name") else None
     if error and error.get("Code"):
         return f"{error['Code']}: {error.get('Message', '')}".rstrip(": ")
     return f"{type(exc).__name__}: {exc}"
 
 
+def _error_code(exc: Exception) -> str | None:
+    error = (getattr(exc, "response", None) or {}).get("Error") or {}
+    code: str | None = error.get("Code")
+    return code
+
+
 def _start(args: argparse.Namespace) -> int:
     from powertools_durable.local.emulator import LocalEmulator  # noqa: PLC0415
     from powertools_durable.local.store import DEFAULT_STORE  # noqa: PLC0415
+    from powertools_durable.local.template import TemplateError  # noqa: PLC0415
+    from powertools_durable.local.terminal import InvocationPrinter  # noqa: PLC0415
 
+    template = Path(args.template) if args.template else (BUILT_TEMPLATE if BUILT_TEMPLATE.exists() else None)
+    template = template or Path("template.yaml")
     store = args.store or str(DEFAULT_STORE)
-    emulator = LocalEmulator(
-        Path(args.template), store=store, time_scale=args.time_scale, host=args.host, port=args.port
-    )
+    warnings.showwarning = _show_warning
+    try:
+        emulator = LocalEmulator(
+            template,
+            store=store,
+            time_scale=args.time_scale,
+            host=args.host,
+            port=args.port,
+            region=args.region,
+            parameter_overrides=args.parameter_overrides,
+            env_vars=args.env_vars,
+            on_invocation=None if args.quiet else InvocationPrinter(),
+        )
+    except TemplateError as exc:
+        raise CliError(f"{template}: {exc}") from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"port {args.port} on {args.host} is already in use (another emulator?):"
+                " stop it, or choose another port with --port"
+            ) from None
+        raise
 
     def ready(running: LocalEmulator) -> None:
         names = ", ".join(sorted(running.functions)) or "(none)"
         print(f"powertools-durable emulator on {running.endpoint_url} (store {store}, time x{args.time_scale})")
+        print(f"template: {template}")
         print(f"functions: {names}")
         if running.recovered:
             print(f"resumed {running.recovered} running execution(s)")
@@ -129,6 +205,13 @@ def _start(args: argparse.Namespace) -> int:
 
     emulator.serve(on_ready=ready)
     return 0
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, *rest: Any, **options: Any
+) -> None:
+    """Warnings about the template, one line each on stderr (not Python's two-line form)."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def _client(endpoint: str) -> Any:
@@ -171,31 +254,91 @@ def _print_timeline(endpoint: str, arn: str, logs: bool) -> None:
     from powertools_durable.local.timeline import format_timeline  # noqa: PLC0415
 
     client = _client(endpoint)
-    print(format_timeline(_events(client, arn), _logs(endpoint, arn) if logs else None))
+    events = _events(client, arn)
+    if events:
+        wall, scale = _wall_clock(endpoint)
+        started = events[0]["EventTimestamp"]
+        print(f"started {_show_time(wall(started))}; offsets below are modelled seconds (time x{scale:g})")
+    print(format_timeline(events, _logs(endpoint, arn) if logs else None))
+
+
+def _wall_clock(endpoint: str) -> tuple[Callable[[datetime], datetime], float]:
+    """Modelled instant -> the wall-clock instant it happened at (this emulator run's time scale), and the scale."""
+    from powertools_durable.local.server import LOCAL_PREFIX  # noqa: PLC0415
+
+    try:
+        with urllib.request.urlopen(f"{endpoint}{LOCAL_PREFIX}/clock", timeout=30) as response:
+            clock = json.loads(response.read())
+    except (urllib.error.URLError, ValueError, KeyError):
+        return (lambda modelled: modelled), 1.0  # an emulator without the route: show what it gave
+    modelled_now, wall_now, scale = clock["ModelledNowMs"], clock["WallNowMs"], float(clock["TimeScale"])
+
+    def wall(modelled: datetime) -> datetime:
+        ms = wall_now + (modelled.timestamp() * 1000 - modelled_now) / scale
+        return datetime.fromtimestamp(ms / 1000).astimezone()
+
+    return wall, scale
+
+
+def _show_time(moment: datetime) -> str:
+    return moment.astimezone().isoformat(sep=" ", timespec="seconds")
 
 
 def _invoke(args: argparse.Namespace) -> int:
     payload = args.input if args.input is not None else "{}"
-    json.loads(payload)  # fail here, clearly, on input that is not JSON
+    try:
+        json.loads(payload)
+    except json.JSONDecodeError as exc:
+        raise CliError(
+            f"--input is not JSON ({exc.msg} at character {exc.pos}): give JSON, e.g. --input '{{\"order\": 1}}'"
+            f" or, for a string, --input '\"text\"'"
+        ) from None
     client = _client(args.endpoint)
+    _check_durable(client, args.function)
     options: dict[str, Any] = {"DurableExecutionName": args.name} if args.name else {}
-    invocation_type = "RequestResponse" if args.wait else "Event"
-    response = client.invoke(FunctionName=args.function, InvocationType=invocation_type, Payload=payload, **options)
+    response = client.invoke(FunctionName=args.function, InvocationType="Event", Payload=payload, **options)
     arn = response.get("DurableExecutionArn")
-    print(arn)
+    print(arn, flush=True)
     if not args.wait:
         return 0
-    body = response["Payload"].read().decode()
     described = client.get_durable_execution(DurableExecutionArn=arn)
+    while described["Status"] == "RUNNING":  # as long as it takes (Ctrl-C stops waiting, not the execution)
+        time.sleep(WAIT_POLL_S)
+        described = client.get_durable_execution(DurableExecutionArn=arn)
     print(f"status: {described['Status']}")
-    print(f"{'error' if response.get('FunctionError') else 'result'}: {body}")
+    if described["Status"] == "SUCCEEDED":
+        print(f"result: {described.get('Result', 'null')}")
+    else:
+        print(f"error: {json.dumps(described.get('Error') or {})}")
     _print_timeline(args.endpoint, arn, logs=True)
     return 0 if described["Status"] == "SUCCEEDED" else 1
+
+
+def _check_durable(client: Any, function: str) -> None:
+    """The function exists and is durable, or a one-line error saying what to do."""
+    try:
+        configuration = client.get_function_configuration(FunctionName=function)
+    except Exception as exc:
+        if _error_code(exc) != "ResourceNotFoundException":
+            raise
+        names = sorted(f["FunctionName"] for f in client.list_functions()["Functions"])
+        close = difflib.get_close_matches(function, names, n=1)
+        hint = f"did you mean {close[0]}? " if close else ""
+        raise CliError(
+            f"no function {function!r} in the emulator's template: {hint}its functions: {', '.join(names) or 'none'}"
+        ) from None
+    if not configuration.get("DurableConfig"):
+        raise CliError(
+            f"function {function} has no DurableConfig, so it is not a durable function: add DurableConfig"
+            " (ExecutionTimeout) to it in the template, or invoke it as a plain function with"
+            f" `aws lambda invoke --function-name {function} --endpoint-url {client.meta.endpoint_url} out.json`"
+        )
 
 
 def _executions(args: argparse.Namespace) -> int:
     client = _client(args.endpoint)
     functions = [args.function] if args.function else [f["FunctionName"] for f in client.list_functions()["Functions"]]
+    wall, _ = _wall_clock(args.endpoint)
     for function in functions:
         marker = None
         while True:
@@ -203,7 +346,7 @@ def _executions(args: argparse.Namespace) -> int:
                 FunctionName=function, **({"Marker": marker} if marker else {})
             )
             for execution in page.get("DurableExecutions", []):
-                started = execution["StartTimestamp"].isoformat(timespec="seconds")
+                started = _show_time(wall(execution["StartTimestamp"]))
                 print(f"{execution['Status']:<10} {started}  {execution['DurableExecutionArn']}")
             marker = page.get("NextMarker")
             if not marker:
@@ -215,6 +358,10 @@ def _history(args: argparse.Namespace) -> int:
     if args.json:
         events = _events(_client(args.endpoint), args.arn)
         print(json.dumps({"Events": events}, indent=2, default=_json_default))
+        _, scale = _wall_clock(args.endpoint)
+        print(
+            f"note: EventTimestamp values are modelled time (time x{scale:g}), as histories record it", file=sys.stderr
+        )
         return 0
     _print_timeline(args.endpoint, args.arn, logs=args.logs)
     return 0

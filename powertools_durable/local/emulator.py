@@ -40,7 +40,7 @@ from powertools_durable.local.scheduler import Scheduler
 from powertools_durable.local.server import create_app
 from powertools_durable.local.store import ExecutionRecord, SQLiteStore, Store
 from powertools_durable.local.template import load_template
-from powertools_durable.local.workers import WorkerPool
+from powertools_durable.local.workers import OutcomeObserver, WorkerPool
 from powertools_durable.service.wire import OperationStatus, OperationType, WireDict
 
 __all__ = ["ExecutionResult", "LocalEmulator"]
@@ -49,9 +49,9 @@ InvokerFactory = Callable[[str], Invoker]
 POLL_S = 0.01
 
 
-def _worker_pool(region: str) -> InvokerFactory:
+def _worker_pool(region: str, on_invocation: OutcomeObserver | None) -> InvokerFactory:
     def build(endpoint_url: str) -> Invoker:
-        return WorkerPool(endpoint_url, region=region)
+        return WorkerPool(endpoint_url, region=region, on_outcome=on_invocation)
 
     return build
 
@@ -82,6 +82,9 @@ class LocalEmulator:
         ``ParameterKey=K,ParameterValue=V`` strings.
     env_vars
         SAM CLI's env-vars file (or its content): ``{"LogicalId": {...}, "Parameters": {...}}``.
+    on_invocation
+        Called with ``(spec, event, outcome)`` after each invocation of the default invoker
+        (``local start`` prints START / END / REPORT with it: :mod:`.terminal`).
     """
 
     def __init__(
@@ -99,6 +102,7 @@ class LocalEmulator:
         page_size: int = 1000,
         parameter_overrides: Mapping[str, Any] | str | Iterable[str] | None = None,
         env_vars: str | Path | Mapping[str, Any] | None = None,
+        on_invocation: OutcomeObserver | None = None,
     ) -> None:
         if isinstance(template, Mapping):
             self.functions: Mapping[str, FunctionLike] = dict(template)
@@ -123,7 +127,7 @@ class LocalEmulator:
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
         self._socket.bind((host, port))
         self.host, self.port = host, self._socket.getsockname()[1]
-        self.invoker = (invoker or _worker_pool(region))(self.endpoint_url)
+        self.invoker = (invoker or _worker_pool(region, on_invocation))(self.endpoint_url)
         self.service = ExecutionService(self.store, self.clock, self.functions, region=region, page_size=page_size)
         self.scheduler = Scheduler(self.service, self.invoker, max_failures=max_failures)
         self.callbacks = CallbackService(self.service)

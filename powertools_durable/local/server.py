@@ -19,6 +19,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 from collections.abc import Awaitable, Callable
 from datetime import datetime
 from typing import Any
@@ -292,6 +293,12 @@ class Api:
         logs = await run_in_threadpool(self.service.logs, request.path_params["arn"])
         return JSONResponse({"Invocations": [{"RequestId": rid, "Logs": text} for rid, text in logs]})
 
+    async def clock(self, request: Request) -> Response:
+        """Not an AWS operation: modelled and wall time now, so CLI listings can show wall-clock times."""
+        clock = self.service.clock
+        now = {"ModelledNowMs": clock.now_ms(), "WallNowMs": int(time.time() * 1000)}
+        return JSONResponse({**now, "TimeScale": 1 / clock.wall_seconds(1)})
+
     async def callback_succeed(self, request: Request) -> Response:
         body = await _body(request)  # the raw result, any bytes (SAM sends none when there is no result)
         result = body.decode("utf-8", errors="replace") if body else None
@@ -352,6 +359,7 @@ def create_app(service: ExecutionService, run_plain: Callable[[Any, str], WireDi
         ("POST", "/2025-12-01/durable-execution-callbacks/{callback_id}/fail", api.callback_fail),
         ("POST", "/2025-12-01/durable-execution-callbacks/{callback_id}/heartbeat", api.callback_heartbeat),
         ("GET", f"{LOCAL_PREFIX}/durable-executions/{{arn:path}}/logs", api.invocation_logs),
+        ("GET", f"{LOCAL_PREFIX}/clock", api.clock),
     ]
     routes = [Route(path, _guarded(handler), methods=[method]) for method, path, handler in table]
     return Starlette(routes=routes, exception_handlers={404: _unknown, 405: _unknown})

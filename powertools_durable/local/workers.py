@@ -28,6 +28,7 @@ import tempfile
 import threading
 import time
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -65,6 +66,9 @@ class InvocationOutcome:
     logs: str
     start_ms: int
     end_ms: int
+
+
+OutcomeObserver = Callable[[FunctionSpec, Any, InvocationOutcome], None]
 
 
 class _TimedOut(Exception):
@@ -233,9 +237,18 @@ class WorkerPool:
         ``AWS_REGION`` of the functions.
     max_workers_per_function
         Concurrent invocations of one function beyond this wait for a worker to come free.
+    on_outcome
+        Called with ``(spec, event, outcome)`` after each invocation (``local start`` prints it).
     """
 
-    def __init__(self, endpoint_url: str, *, region: str = "us-east-1", max_workers_per_function: int = 8) -> None:
+    def __init__(
+        self,
+        endpoint_url: str,
+        *,
+        region: str = "us-east-1",
+        max_workers_per_function: int = 8,
+        on_outcome: OutcomeObserver | None = None,
+    ) -> None:
         if max_workers_per_function < 1:
             raise ValueError("max_workers_per_function must be at least 1")
         self.endpoint_url = endpoint_url
@@ -246,6 +259,7 @@ class WorkerPool:
         self._workers: set[_Worker] = set()
         self._closed = False
         self._log_dir = Path(tempfile.mkdtemp(prefix="powertools-durable-workers-"))
+        self.on_outcome = on_outcome
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -291,7 +305,10 @@ class WorkerPool:
             end_ms = _now_ms()
             logs = worker.take_logs()
             self._release(worker)
-        return InvocationOutcome(request_id, output, error, logs, start_ms, end_ms)
+        outcome = InvocationOutcome(request_id, output, error, logs, start_ms, end_ms)
+        if self.on_outcome is not None:  # the terminal's START / END / REPORT lines
+            self.on_outcome(spec, event, outcome)
+        return outcome
 
     def function_arn(self, spec: FunctionSpec) -> str:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{spec.function_name}"
