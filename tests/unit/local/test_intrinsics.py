@@ -9,8 +9,11 @@ from typing import Any
 
 import pytest
 
+from powertools_durable.local.clock import ScaledClock
+from powertools_durable.local.executions import ExecutionService
 from powertools_durable.local.intrinsics import NO_VALUE, Intrinsics, TemplateError
 from powertools_durable.local.overrides import load_env_vars, parse_parameter_overrides
+from powertools_durable.local.store import SQLiteStore
 from powertools_durable.local.template import TemplateWarning, load_template, load_yaml
 
 DOCUMENT = load_yaml(
@@ -242,3 +245,31 @@ def test_layers_put_their_python_directories_on_the_path(tmp_path: Path) -> None
     # THEN Globals' layer comes first (lists concatenate), each with Lambda's /opt/python entries
     built = tmp_path.resolve() / "built" / "python"
     assert spec.layers == (built, built / "lib" / "python3.13" / "site-packages", tmp_path.resolve() / "source")
+
+
+@pytest.mark.parametrize(
+    "identifier",
+    [
+        "pricing",  # FunctionName
+        "Pricing",  # logical id
+        "arn:aws:lambda:eu-west-1:123456789012:function:pricing",  # !GetAtt Pricing.Arn
+        "arn:aws:lambda:eu-west-1:123456789012:function:pricing:$LATEST",  # !Sub "${Pricing.Arn}:$LATEST"
+        "123456789012:function:pricing",
+    ],
+)
+def test_every_form_of_a_template_functions_arn_finds_it(tmp_path: Path, identifier: str) -> None:
+    # GIVEN a function named by FunctionName, and the emulator's service over the template
+    (tmp_path / "src").mkdir()
+    (tmp_path / "template.yaml").write_text(
+        "Resources:\n  Pricing:\n    Type: AWS::Serverless::Function\n    Properties:\n"
+        "      {FunctionName: pricing, Runtime: python3.13, CodeUri: src/, Handler: app.handler}\n"
+    )
+    functions = load_template(tmp_path / "template.yaml", region="eu-west-1")
+    clock = ScaledClock()
+    try:
+        service = ExecutionService(SQLiteStore(":memory:"), clock, functions, region="eu-west-1")
+        # WHEN a chained invoke (or an Invoke) names it / THEN it is that function
+        spec, _ = service.function(identifier)
+    finally:
+        clock.close()
+    assert spec is functions["pricing"]
