@@ -113,6 +113,17 @@ class LocalEmulator:
                 else parse_parameter_overrides(parameter_overrides)
             )
             self.functions = load_template(template, region=region, parameter_overrides=overrides, env_vars=env_vars)
+        # proto=IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections (with proto 0 it does not,
+        # and every keep-alive response then waits ~40 ms for a delayed ACK)
+        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
+        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        try:
+            self._socket.bind((host, port))  # before the store and the clock: a busy port leaves nothing open
+        except OSError:
+            self._socket.close()
+            raise
+        self.host, self.port = host, self._socket.getsockname()[1]
         self.store: Store = store if not isinstance(store, str | Path) else SQLiteStore(store)
         origin = max(int(time.time() * 1000), self.store.latest_timestamp_ms())
         self.clock: ScaledClock = (HoldingClock if skip_time else ScaledClock)(time_scale, origin_ms=origin)
@@ -120,13 +131,6 @@ class LocalEmulator:
         if isinstance(self.clock, HoldingClock):
             self.clock.held = self._callback_pending
         self.region = region
-        # proto=IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections (with proto 0 it does not,
-        # and every keep-alive response then waits ~40 ms for a delayed ACK)
-        self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
-        self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._socket.bind((host, port))
-        self.host, self.port = host, self._socket.getsockname()[1]
         self.invoker = (invoker or _worker_pool(region, on_invocation))(self.endpoint_url)
         self.service = ExecutionService(self.store, self.clock, self.functions, region=region, page_size=page_size)
         self.scheduler = Scheduler(self.service, self.invoker, max_failures=max_failures)

@@ -6,10 +6,10 @@ then ``python3.13`` on ``PATH``). When it finds none it warns once per runtime a
 function on the current interpreter.
 
 A worker's ``sys.path`` is the function's code first (with a ``sam build``'s vendored
-requirements), then its layers, then this emulator's own package (the worker process and the
-engine must import), then, on another interpreter than the emulator's, the emulator's
-site-packages (pure-Python dependencies of a project that is not built; compiled ones need
-``sam build`` for the function's runtime, as on Lambda).
+requirements), then its layers, then the interpreter's own paths; on another interpreter than
+the emulator's, last, this emulator's package (the engine must import) and site-packages
+(pure-Python dependencies of a project that is not built; compiled ones need ``sam build`` for
+the function's runtime, as on Lambda).
 """
 
 from __future__ import annotations
@@ -87,12 +87,19 @@ def _path_python(version: tuple[int, int]) -> str | None:
     return None
 
 
-def worker_path(interpreter: str, layers: tuple[Path, ...]) -> list[str]:
-    """What a worker puts on ``sys.path`` after the function's code (see the module docstring)."""
-    entries = [str(layer) for layer in layers] + [str(PACKAGE_ROOT)]
-    if interpreter != sys.executable:
-        for key in ("purelib", "platlib"):
-            site = sysconfig.get_paths()[key]
-            if site not in entries:
-                entries.append(site)
-    return entries
+def worker_path(interpreter: str, layers: tuple[Path, ...]) -> tuple[list[str], list[str]]:
+    """What a worker puts on ``sys.path`` after the function's code: ``(front, tail)``.
+
+    ``front`` (the layers) goes before the interpreter's standard library, as ``/opt/python`` does on
+    Lambda; ``tail`` (the emulator's package and site-packages, for another interpreter than the
+    emulator's only) goes last, so it never shadows what the interpreter or the function brings.
+    """
+    front = [str(layer) for layer in layers]
+    if interpreter == sys.executable:
+        return front, []  # the emulator's own environment imports the package already
+    tail = [str(PACKAGE_ROOT)]
+    for key in ("purelib", "platlib"):
+        site = sysconfig.get_paths()[key]
+        if site not in tail:
+            tail.append(site)
+    return front, tail

@@ -38,7 +38,12 @@ from powertools_durable.local.runtimes import worker_path
 from powertools_durable.local.template import FunctionSpec
 from powertools_durable.local.worker_main import HEADER
 
-_BOOTSTRAP = "import runpy, sys; runpy.run_path(sys.argv.pop(1), run_name='__main__')"
+PATH_TAIL_ENV = "_POWERTOOLS_DURABLE_SYS_PATH_TAIL"  # read (and removed) by the bootstrap, never by user code
+_BOOTSTRAP = (
+    "import os, runpy, sys; "
+    f"sys.path += [p for p in os.environ.pop({PATH_TAIL_ENV!r}, '').split(os.pathsep) if p]; "
+    "runpy.run_path(sys.argv.pop(1), run_name='__main__')"
+)
 ACCOUNT_ID = "123456789012"
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit; a cold start does not eat into the function's Timeout
 MIN_WALL_TIMEOUT_S = 1.0  # a sped-up clock never leaves an invocation less wall time than this
@@ -338,8 +343,11 @@ class WorkerPool:
         )
         env.update(spec.environment)
         interpreter = getattr(spec, "interpreter", None) or sys.executable
-        python_path = [*worker_path(interpreter, getattr(spec, "layers", ())), os.environ.get("PYTHONPATH", "")]
-        env["PYTHONPATH"] = os.pathsep.join(p for p in python_path if p)
+        front, tail = worker_path(interpreter, getattr(spec, "layers", ()))
+        python_path = os.pathsep.join(p for p in [*front, env.get("PYTHONPATH", "")] if p)  # the function's own last
+        if python_path:
+            env["PYTHONPATH"] = python_path
+        env[PATH_TAIL_ENV] = os.pathsep.join(tail)
         env["AWS_ENDPOINT_URL_LAMBDA"] = self.endpoint_url
         return env
 

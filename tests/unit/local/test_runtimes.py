@@ -26,6 +26,7 @@ def handler(event, context):
         "executable": sys.executable,
         "package": powertools_durable.__file__,
         "vendored": vendored_lib.WHERE,
+        "path": sys.path,
     }
 """
 
@@ -70,6 +71,11 @@ def test_a_python313_function_runs_on_python313_with_vendored_packages_first(tmp
     assert outcome.output["version"] == [3, 13]
     assert Path(outcome.output["package"]).resolve().is_relative_to(PACKAGE_ROOT)
     assert outcome.output["vendored"] == "task root"
+    # AND the emulator's paths come after the interpreter's own (they never shadow its standard library)
+    path = outcome.output["path"]
+    stdlib = next(i for i, entry in enumerate(path) if entry.endswith("lib/python3.13"))
+    if sys.version_info[:2] != (3, 13):
+        assert path.index(str(PACKAGE_ROOT)) > stdlib
 
 
 def test_a_vendored_powertools_durable_shadows_the_emulators(tmp_path: Path, pool: WorkerPool) -> None:

@@ -144,6 +144,7 @@ def test_environment_is_lambdas_plus_the_functions_and_the_endpoint(tmp_path, po
     assert env["_X_AMZN_TRACE_ID"].startswith("Root=1-")
     assert "AWS_PROFILE" not in env
     assert "UNRELATED_PARENT_VARIABLE" not in env
+    assert "_POWERTOOLS_DURABLE_SYS_PATH_TAIL" not in env  # the bootstrap's own, removed before user code
 
 
 def test_warm_worker_keeps_module_globals_and_imports_once(tmp_path, pool):
