@@ -302,7 +302,7 @@ class LocalEmulator:
     def _pending_callback(self, arn: str, name: str | None) -> str | None:
         ops = self.store.operations(arn)
         names = {op["Id"]: op.get("Name") for op in ops}
-        for op in ops:
+        for op in reversed(ops):  # the latest, as AWS's testing library picks
             if op["Type"] != OperationType.CALLBACK or op["Status"] != OperationStatus.STARTED:
                 continue
             own, parent = op.get("Name"), names.get(op.get("ParentId") or "")

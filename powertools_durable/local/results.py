@@ -81,9 +81,16 @@ class Operation:
         callback_id: str | None = (self.raw.get("CallbackDetails") or {}).get("CallbackId")
         return callback_id
 
+    @property
+    def child_operations(self) -> list[Operation]:
+        """The children (the name AWS's testing library gives them)."""
+        return self.children
+
     def child(self, name: str) -> Operation:
         """A direct child by name."""
         return _by_name(self.children, name, f"operation {self.name!r}")
+
+    get_operation_by_name = child
 
 
 def operations(raw: list[WireDict]) -> list[Operation]:
@@ -123,3 +130,6 @@ class ExecutionResult:
     def operation(self, name: str) -> Operation:
         """The first operation named ``name`` (at any depth); :class:`KeyError` listing the names if none."""
         return _by_name(self.operations, name, f"execution {self.arn}")
+
+    # the names of AWS's testing library (its result's get_step("charge") ...), for tests moving over
+    get_operation_by_name = get_step = get_wait = get_context = get_callback = get_invoke = operation
