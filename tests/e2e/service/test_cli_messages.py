@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import re
 import socket
 from collections.abc import Iterator
+from datetime import datetime
 from pathlib import Path
 
 import pytest
@@ -162,3 +164,29 @@ def test_template_error_names_the_file_and_the_flag(project: Path, capsys: pytes
     assert code == 1
     assert "needs.yaml: Durable: Environment.Variables.STAGE: parameter Stage has no Default" in err
     assert "--parameter-overrides Stage=<value>" in err
+
+
+def test_listings_show_wall_clock_times_histories_modelled_ones(
+    running: LocalEmulator, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # GIVEN two executions that each waited 20 modelled minutes in about a wall second (time x1200):
+    # the second started 20 modelled minutes after the first, though a second later on the wall
+    for _ in range(2):
+        run = running.run("Durable", {}, timeout=60)
+        assert run.status == "SUCCEEDED", run.error
+    now = datetime.now().astimezone()
+    # WHEN its function's executions and its timeline are listed
+    assert main(["local", "executions", "Durable", "--endpoint", running.endpoint_url]) == 0
+    listing = capsys.readouterr().out
+    assert main(["local", "history", run.arn, "--endpoint", running.endpoint_url]) == 0
+    timeline = capsys.readouterr().out
+    # THEN start times are on the wall clock (modelled time runs 20 minutes ahead by now), offsets modelled
+    started = [datetime.fromisoformat(line.split()[1] + " " + line.split()[2]) for line in listing.splitlines()]
+    assert started, listing
+    assert all(abs((now - moment).total_seconds()) < 300 for moment in started), listing
+    header = re.match(r"started (\S+ \S+); offsets below are modelled seconds \(time x1200\)", timeline)
+    assert header, timeline
+    assert abs((now - datetime.fromisoformat(header.group(1))).total_seconds()) < 300
+    assert "long after 1200s" in timeline  # the history's own duration: modelled
+    assert main(["local", "history", run.arn, "--json", "--endpoint", running.endpoint_url]) == 0
+    assert "EventTimestamp values are modelled time (time x1200)" in capsys.readouterr().err
