@@ -199,12 +199,20 @@ def _start(args: argparse.Namespace) -> int:
         print(f"powertools-durable emulator on {running.endpoint_url} (store {store}, time x{args.time_scale})")
         print(f"template: {template}")
         print(f"functions: {names}")
+        for runtime, interpreter in _other_interpreters(running):
+            print(f"{runtime} functions run on {interpreter} (compiled dependencies need `sam build` for it)")
         if running.recovered:
             print(f"resumed {running.recovered} running execution(s)")
         print(f"try: powertools-durable local invoke <function> --wait --endpoint {running.endpoint_url}", flush=True)
 
     emulator.serve(on_ready=ready)
     return 0
+
+
+def _other_interpreters(running: LocalEmulator) -> list[tuple[str, str]]:
+    """``(Runtime, interpreter)`` of functions that do not run on the emulator's own Python."""
+    chosen = {(spec.runtime, getattr(spec, "interpreter", None)) for spec in running.functions.values()}
+    return sorted((runtime, str(path)) for runtime, path in chosen if path not in (None, sys.executable))
 
 
 def _show_warning(

@@ -26,6 +26,7 @@ from pathlib import Path
 import powertools_durable
 
 _PYTHON_RUNTIME = re.compile(r"^python(\d+)\.(\d+)$")
+INTERPRETER_ENV = "POWERTOOLS_DURABLE_LOCAL_PYTHON"  # "current", or an interpreter path, for every function
 PACKAGE_ROOT = Path(powertools_durable.__file__).resolve().parent.parent
 
 
@@ -39,12 +40,20 @@ def runtime_version(runtime: str) -> tuple[int, int] | None:
     return (int(match.group(1)), int(match.group(2))) if match else None
 
 
-@functools.cache
 def find_python(runtime: str) -> str:
     """The interpreter for ``runtime``: the current one if it matches, else one found on the machine.
 
+    ``POWERTOOLS_DURABLE_LOCAL_PYTHON`` overrides the choice (``current``: the emulator's own).
     Falls back to the current interpreter with a warning (once per runtime and process).
     """
+    chosen = os.environ.get(INTERPRETER_ENV, "").strip()
+    if chosen:
+        return sys.executable if chosen == "current" else chosen
+    return _runtime_python(runtime)
+
+
+@functools.cache
+def _runtime_python(runtime: str) -> str:
     version = runtime_version(runtime)
     if version is None or sys.version_info[:2] == version:
         return sys.executable
@@ -56,7 +65,7 @@ def find_python(runtime: str) -> str:
         f"Runtime {runtime}: no Python {version[0]}.{version[1]} on this machine (pyenv or python{version[0]}."
         f"{version[1]} on PATH); its functions run on Python {current}",
         InterpreterWarning,
-        stacklevel=2,
+        stacklevel=3,
     )
     return sys.executable
 

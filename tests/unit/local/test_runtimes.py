@@ -10,7 +10,13 @@ from pathlib import Path
 
 import pytest
 
-from powertools_durable.local.runtimes import PACKAGE_ROOT, InterpreterWarning, find_python, runtime_version
+from powertools_durable.local.runtimes import (
+    INTERPRETER_ENV,
+    PACKAGE_ROOT,
+    InterpreterWarning,
+    find_python,
+    runtime_version,
+)
 from powertools_durable.local.workers import WorkerPool
 from tests.unit.local.test_workers import ENDPOINT, make_function
 
@@ -89,3 +95,11 @@ def test_a_vendored_powertools_durable_shadows_the_emulators(tmp_path: Path, poo
     outcome = pool.invoke(spec, {})
     assert outcome.error is None, outcome.logs
     assert Path(outcome.output["package"]) == spec.code_uri / "powertools_durable" / "__init__.py"
+
+
+def test_an_environment_variable_chooses_the_interpreter_for_every_function(monkeypatch: pytest.MonkeyPatch) -> None:
+    # GIVEN POWERTOOLS_DURABLE_LOCAL_PYTHON set to "current", then to an interpreter path
+    monkeypatch.setenv(INTERPRETER_ENV, "current")
+    assert find_python("python3.99") == sys.executable  # no warning either: nothing is looked up
+    monkeypatch.setenv(INTERPRETER_ENV, "/opt/python3.13/bin/python3")
+    assert find_python("python3.12") == "/opt/python3.13/bin/python3"
