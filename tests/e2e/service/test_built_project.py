@@ -7,13 +7,11 @@ built template's ``CodeUri`` names each function's directory under ``.aws-sam/bu
 
 from __future__ import annotations
 
-import os
-import signal
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.service.projects import local_start, run_users_pytest
 
 pytestmark = pytest.mark.e2e
 
@@ -75,14 +73,7 @@ def test_the_fixture_serves_the_build_output(tmp_path: Path) -> None:
     (tmp_path / "test_orders.py").write_text(TEST)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
     # WHEN its tests run
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_orders.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_users_pytest(tmp_path, "test_orders.py")
     # THEN the function ran from .aws-sam/build with its vendored package and its layer on the path
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "1 passed" in completed.stdout
@@ -91,22 +82,7 @@ def test_the_fixture_serves_the_build_output(tmp_path: Path) -> None:
 def test_local_start_serves_the_build_output_by_default(tmp_path: Path) -> None:
     # GIVEN a built project / WHEN local start runs there without --template
     make_built_project(tmp_path)
-    process = subprocess.Popen(
-        [sys.executable, "-m", "powertools_durable.local.cli", "local", "start", "--port", "0", "--store", ":memory:"],
-        cwd=tmp_path,
-        env={**os.environ, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    banner = []
-    while not banner or not banner[-1].startswith(("try:", "powertools-durable:")):
-        line = process.stdout.readline()
-        if not line:
-            break
-        banner.append(line)
-    process.send_signal(signal.SIGINT)
-    process.communicate(timeout=30)
+    served = local_start(tmp_path)
+    served.stop()
     # THEN it says it serves the built template
-    assert f"template: {Path('.aws-sam') / 'build' / 'template.yaml'}\n" in banner, banner
+    assert f"template: {Path('.aws-sam') / 'build' / 'template.yaml'}\n" in served.banner, served.banner

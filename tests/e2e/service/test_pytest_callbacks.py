@@ -9,11 +9,11 @@ the real emulator and worker processes, in a pytest run of the project itself.
 from __future__ import annotations
 
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.service.projects import run_users_pytest
 
 pytestmark = pytest.mark.e2e
 
@@ -25,14 +25,7 @@ def test_users_tests_answer_a_callback_success_failure_and_timeout(tmp_path: Pat
     project = tmp_path / "approval"
     shutil.copytree(EXAMPLE, project, ignore=shutil.ignore_patterns("__pycache__"))
     # WHEN the user runs pytest in it
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider"],
-        cwd=project,
-        capture_output=True,
-        text=True,
-        timeout=180,
-        check=False,
-    )
+    completed = run_users_pytest(project)
     # THEN the three tests pass: answered, rejected, and timed out at once after two modelled days
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "3 passed" in completed.stdout

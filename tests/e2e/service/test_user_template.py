@@ -12,11 +12,8 @@ from __future__ import annotations
 import json
 import os
 import re
-import signal
 import subprocess
-import sys
 from collections.abc import Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +23,7 @@ from botocore.config import Config
 
 from powertools_durable.local.overrides import parse_parameter_overrides
 from powertools_durable.local.template import load_template
+from tests.e2e.service.projects import Served, local_start
 
 pytestmark = pytest.mark.e2e
 
@@ -58,50 +56,11 @@ ORDER_ENVIRONMENT = {
 SAM_CLI_DIVERGENCES = {"OrderFunction": {"ALERTS": ""}}
 
 
-@dataclass
-class Served:
-    process: subprocess.Popen[str]
-    endpoint: str
-    banner: list[str]
-
-    def stop(self) -> str:
-        """Stop the emulator (Ctrl-C); what it printed after the banner."""
-        self.process.send_signal(signal.SIGINT)
-        out, _ = self.process.communicate(timeout=30)
-        return out
-
-
 def serve(tmp_path: Path, *extra: str) -> Served:
     environment = {k: v for k, v in os.environ.items() if k not in ORDER_ENVIRONMENT}  # the shell would win
-    command = [
-        sys.executable,
-        "-m",
-        "powertools_durable.local.cli",
-        "local",
-        "start",
-        "-t",
-        str(PROJECT / "template.yaml"),
-    ]
-    command += ["--port", "0", "--store", ":memory:", "--region", REGION, "--parameter-overrides", *OVERRIDES]
-    command += ["--env-vars", str(PROJECT / "env-vars.json"), "--time-scale", "50", *extra]
-    process = subprocess.Popen(
-        command,
-        cwd=tmp_path,
-        env={**environment, "PYTHONUNBUFFERED": "1"},
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-        text=True,
-    )
-    assert process.stdout is not None
-    banner: list[str] = []
-    while not banner or not banner[-1].startswith("try:"):
-        line = process.stdout.readline()
-        if not line:
-            raise AssertionError(f"the emulator did not start: {''.join(banner)}")
-        banner.append(line)
-    match = re.search(r"emulator on (http://\S+)", "".join(banner))
-    assert match, banner
-    return Served(process, match.group(1), banner)
+    arguments = ["-t", str(PROJECT / "template.yaml"), "--region", REGION, "--parameter-overrides", *OVERRIDES]
+    arguments += ["--env-vars", str(PROJECT / "env-vars.json"), "--time-scale", "50", *extra]
+    return local_start(tmp_path, *arguments, env=environment)
 
 
 def lambda_client(endpoint: str) -> Any:
@@ -121,9 +80,7 @@ def served(tmp_path: Path) -> Iterator[Served]:
     try:
         yield running
     finally:
-        if running.process.poll() is None:
-            running.process.kill()
-            running.process.wait()
+        running.kill()
 
 
 def test_functions_see_what_sam_local_gives_them_and_chain_by_sub_arn(served: Served) -> None:
