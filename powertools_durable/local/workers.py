@@ -39,11 +39,14 @@ from powertools_durable.local.template import FunctionSpec
 from powertools_durable.local.worker_main import HEADER
 
 PATH_TAIL_ENV = "_POWERTOOLS_DURABLE_SYS_PATH_TAIL"  # read (and removed) by the bootstrap, never by user code
-_BOOTSTRAP = (
-    "import os, runpy, sys; "
-    f"sys.path += [p for p in os.environ.pop({PATH_TAIL_ENV!r}, '').split(os.pathsep) if p]; "
-    "runpy.run_path(sys.argv.pop(1), run_name='__main__')"
-)
+_BOOTSTRAP = f"""\
+import os, sys
+sys.path += [p for p in os.environ.pop({PATH_TAIL_ENV!r}, "").split(os.pathsep) if p]
+path = sys.argv.pop(1)
+with open(path, "rb") as source:
+    code = compile(source.read(), path, "exec")
+exec(code, {{"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}})
+"""  # the worker script run as __main__ without runpy (~7 ms of imports off every cold start)
 ACCOUNT_ID = "123456789012"
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit; a cold start does not eat into the function's Timeout
 MIN_WALL_TIMEOUT_S = 1.0  # a sped-up clock never leaves an invocation less wall time than this
