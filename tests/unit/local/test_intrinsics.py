@@ -273,3 +273,14 @@ def test_every_form_of_a_template_functions_arn_finds_it(tmp_path: Path, identif
     finally:
         clock.close()
     assert spec is functions["pricing"]
+
+
+def test_a_functions_own_condition_does_not_hide_it(tmp_path: Path) -> None:
+    # GIVEN a function whose resource Condition is false (sam local serves it all the same)
+    (tmp_path / "src").mkdir()
+    (tmp_path / "template.yaml").write_text(
+        "Conditions:\n  Never: !Equals [a, b]\nResources:\n  Fn:\n    Type: AWS::Serverless::Function\n"
+        "    Condition: Never\n    Properties: {Runtime: python3.13, CodeUri: src/, Handler: app.handler}\n"
+    )
+    # WHEN loaded / THEN it is there
+    assert list(load_template(tmp_path / "template.yaml")) == ["Fn"]
