@@ -299,6 +299,13 @@ class LocalEmulator:
             self.clock.wake()
         return self.wait(execution_arn, timeout)
 
+    def release_callbacks(self) -> None:
+        """Let time skip past every pending callback again (the fixture calls it after each test:
+        a callback its test left unanswered must not hold the clock for the next tests)."""
+        self._awaiting.clear()
+        if isinstance(self.clock, HoldingClock):
+            self.clock.wake()
+
     def _pending_callback(self, arn: str, name: str | None) -> str | None:
         ops = self.store.operations(arn)
         names = {op["Id"]: op.get("Name") for op in ops}

@@ -86,3 +86,11 @@ def durable_emulator(pytestconfig: pytest.Config) -> Iterator[LocalEmulator]:
         pytest.fail(f"durable_emulator: {exc}", pytrace=False)
     with emulator:
         yield emulator
+
+
+@pytest.fixture(autouse=True)
+def _durable_callbacks_released(request: pytest.FixtureRequest) -> Iterator[None]:
+    """After a test that used ``durable_emulator``, callbacks it left unanswered stop holding the clock."""
+    yield
+    if "durable_emulator" in request.fixturenames:
+        request.getfixturevalue("durable_emulator").release_callbacks()
