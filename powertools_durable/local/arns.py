@@ -22,6 +22,7 @@ LATEST = "$LATEST"
 
 EXECUTION_NAME = re.compile(r"^[a-zA-Z0-9_-]{1,64}$")
 _FUNCTION_ARN = re.compile(r"^arn:[a-zA-Z0-9-]+:lambda:[a-zA-Z0-9-]+:\d{12}:function:([a-zA-Z0-9_.-]+)(?::([^:/]+))?$")
+_PUBLISHED = re.compile(r"[0-9]+|\$LATEST\.PUBLISHED")  # a version number, or the latest published one
 _PARTIAL = re.compile(r"^(?:\d{12}:function:)?([a-zA-Z0-9_.-]+)(?::([^:/]+))?$")
 
 
@@ -34,9 +35,13 @@ class FunctionRef:
 
 
 def parse_function(identifier: str) -> FunctionRef | None:
-    """``name``, ``name:qualifier``, ``account:function:name`` or a function ARN; ``None`` if none of these."""
+    """``name``, ``name:qualifier``, ``account:function:name`` or a function ARN; ``None`` if none of these,
+    or if the qualifier names a published version: the emulator serves ``$LATEST`` (and any alias, as
+    ``$LATEST``) and publishes no version, so ``Echo:42`` is a function that does not exist."""
     match = _FUNCTION_ARN.match(identifier) or _PARTIAL.match(identifier)
-    return FunctionRef(match.group(1), match.group(2)) if match else None
+    if match is None or _PUBLISHED.fullmatch(match.group(2) or ""):
+        return None
+    return FunctionRef(match.group(1), match.group(2))
 
 
 def function_arn(name: str, qualifier: str | None = None, *, region: str = DEFAULT_REGION) -> str:

@@ -14,6 +14,7 @@ from pydantic import ValidationError
 
 from powertools_durable.local import history
 from powertools_durable.local.arns import parse_callback_id
+from powertools_durable.local.effects import Reinvoke
 from powertools_durable.local.errors import CallbackTimeoutError, InvalidParameterValueError, ResourceNotFoundError
 from powertools_durable.local.executions import RUNNING, ExecutionService
 from powertools_durable.local.shapes import validation_message
@@ -65,5 +66,5 @@ class CallbackService:
                 record.invoke_at_ms = now
             self.service.store.commit(Commit(record, [answered], events))
         if wakes:
-            self.service.on_runnable(arn)
+            self.service.on_effects([Reinvoke(arn)])
         return {}

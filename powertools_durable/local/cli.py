@@ -1,6 +1,7 @@
 """``powertools-durable``: the command line of the local emulator.
 
-``local start`` serves a SAM template; ``local invoke|executions|history|callback`` talk to a running
+``local start`` serves a SAM template; ``local doctor`` checks (and repairs) its store;
+``local invoke|executions|history|callback`` talk to a running
 emulator through boto3 (``--endpoint``, default http://127.0.0.1:5000), exactly as they would
 talk to AWS; ``demo`` runs a step-wait-step execution on an in-process emulator.
 """
@@ -10,6 +11,7 @@ from __future__ import annotations
 import argparse
 import difflib
 import errno
+import ipaddress
 import json
 import os
 import sys
@@ -56,7 +58,11 @@ def _parser() -> argparse.ArgumentParser:
         default=None,
         help=f"SAM template (default: {BUILT_TEMPLATE} after `sam build`, else template.yaml)",
     )
-    start.add_argument("--host", default="127.0.0.1", help="address to bind (default: 127.0.0.1)")
+    start.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to bind (default: 127.0.0.1; any other than loopback warns: no authentication)",
+    )
     start.add_argument("--port", "-p", type=int, default=5000, help="port (default: 5000)")
     start.add_argument(
         "--store", default=None, help="SQLite file, or :memory: (default: .powertools-durable/emulator.sqlite3)"
@@ -83,6 +89,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     start.add_argument(
         "--quiet", "-q", action="store_true", help="print no START / END / REPORT lines nor the functions' output"
+    )
+
+    doctor = sub.add_parser("doctor", help="check an emulator store for damage; --repair quarantines it")
+    doctor.add_argument("--store", default=None, help="SQLite file (default: .powertools-durable/emulator.sqlite3)")
+    doctor.add_argument(
+        "--repair", action="store_true", help="recreate missing tables, move damaged executions to a quarantine table"
     )
 
     endpoint = argparse.ArgumentParser(add_help=False)
@@ -127,6 +139,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         return run_conformance(args)
     handlers = {
         "start": _start,
+        "doctor": _doctor,
         "invoke": _invoke,
         "executions": _executions,
         "history": _history,
@@ -162,6 +175,16 @@ def _error_code(exc: Exception) -> str | None:
     return code
 
 
+def is_loopback(host: str) -> bool:
+    """Whether binding ``host`` keeps the emulator on this machine (127.0.0.0/8, ::1, localhost)."""
+    if host.lower() == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False  # a host name, or an address such as 0.0.0.0: reachable from elsewhere
+
+
 def _start(args: argparse.Namespace) -> int:
     from powertools_durable.local.emulator import LocalEmulator  # noqa: PLC0415
     from powertools_durable.local.store import DEFAULT_STORE  # noqa: PLC0415
@@ -170,6 +193,13 @@ def _start(args: argparse.Namespace) -> int:
 
     template = Path(args.template) if args.template else (BUILT_TEMPLATE if BUILT_TEMPLATE.exists() else None)
     template = template or Path("template.yaml")
+    if not is_loopback(args.host):
+        print(
+            f"powertools-durable: WARNING: binding {args.host}, not a loopback address. The emulator has no "
+            "authentication: anyone who can reach this port can start, read, answer and stop executions.",
+            file=sys.stderr,
+            flush=True,
+        )
     store = args.store or str(DEFAULT_STORE)
     warnings.showwarning = _show_warning
     try:
@@ -203,6 +233,8 @@ def _start(args: argparse.Namespace) -> int:
             print(f"{runtime} functions run on {interpreter} (compiled dependencies need `sam build` for it)")
         if running.recovered:
             print(f"resumed {running.recovered} running execution(s)")
+        for message in _damaged(running):
+            print(f"warning: {message}")
         print(f"try: powertools-durable local invoke <function> --wait --endpoint {running.endpoint_url}", flush=True)
 
     emulator.serve(on_ready=ready)
@@ -220,6 +252,49 @@ def _show_warning(
 ) -> None:
     """Warnings about the template, one line each on stderr (not Python's two-line form)."""
     print(f"warning: {message}", file=sys.stderr)
+
+
+def _damaged(running: LocalEmulator) -> list[str]:
+    """The store's damaged executions found while starting (skipped: the others run)."""
+    damaged: dict[str, str] = getattr(running.store, "damaged", {})
+    if not damaged:
+        return []
+    from powertools_durable.local.store_schema import repair_hint  # noqa: PLC0415
+
+    path = getattr(running.store, "path", "")
+    lines = [f"skipped damaged execution {arn}: {problem}" for arn, problem in damaged.items()]
+    return [*lines, repair_hint(path)]
+
+
+def _doctor(args: argparse.Namespace) -> int:
+    import sqlite3  # noqa: PLC0415
+
+    from powertools_durable.local import doctor  # noqa: PLC0415
+    from powertools_durable.local.store import DEFAULT_STORE  # noqa: PLC0415
+
+    store = args.store or str(DEFAULT_STORE)
+    try:
+        findings = doctor.repair(store) if args.repair else doctor.check(store)
+    except sqlite3.DatabaseError as exc:
+        print(f"store {store} is not a readable SQLite database ({exc}): nothing to repair in it;", file=sys.stderr)
+        print(f"move it aside (mv {store} {store}.damaged) to start with an empty store", file=sys.stderr)
+        return 1
+    if not findings:
+        print(f"store {store}: sound")
+        return 0
+    print(f"store {store}: {len(findings)} problem(s)")
+    for finding in findings:
+        print(f"  - {finding}")
+    if not args.repair:
+        print(f"repair: powertools-durable local doctor --store {store} --repair (damaged executions are quarantined)")
+        return 1
+    left = doctor.check(store)
+    quarantined = sum(1 for finding in findings if finding.arn)
+    print(f"repaired: missing tables recreated, {quarantined} execution(s) moved to the table quarantine of {store}")
+    if left:
+        print(f"still damaged: {'; '.join(map(str, left))}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _client(endpoint: str) -> Any:

@@ -57,6 +57,9 @@ class Clock(Protocol):
     def close(self) -> None: ...
 
 
+_MIN_COMPACT = 1024
+
+
 @dataclass(order=True)
 class _Entry:
     when_ms: int
@@ -83,6 +86,7 @@ class ScaledClock:
         self._origin_ms = origin_ms if origin_ms is not None else int(time.time() * 1000)
         self._skipped_ms = 0
         self._heap: list[_Entry] = []
+        self._compact_at = _MIN_COMPACT
         self._seq = itertools.count()
         self._busy = 0
         self._closed = False
@@ -101,8 +105,17 @@ class ScaledClock:
         entry = _Entry(when_ms, next(self._seq), callback)
         with self._cond:
             heapq.heappush(self._heap, entry)
+            if len(self._heap) > self._compact_at:  # cancelled timers (an execution timeout after the end) go
+                self._heap = [e for e in self._heap if not e.cancelled]
+                heapq.heapify(self._heap)
+                self._compact_at = max(_MIN_COMPACT, 2 * len(self._heap))
             self._cond.notify_all()
         return entry
+
+    def pending_timers(self) -> int:
+        """Timers in the heap, cancelled ones not yet dropped included (bounded: see :meth:`call_at`)."""
+        with self._cond:
+            return len(self._heap)
 
     def work_started(self) -> None:
         with self._cond:

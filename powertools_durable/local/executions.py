@@ -5,41 +5,68 @@ Every change of an execution happens under that execution's lock and is one stor
 checkpoint is all or nothing and the history is appended in the order things happened.
 Updates go through :mod:`~powertools_durable.local.transitions` (the same rules as the
 in-memory fake of the unit tests); events come from :mod:`~powertools_durable.local.history`.
-Invocations and timers are the :class:`~powertools_durable.local.scheduler.Scheduler`'s.
+Invocations and timers are the :class:`~powertools_durable.local.scheduler.Scheduler`'s: what a
+change makes happen next (launch an execution, drop an ended one's timers, start a chained
+invoke's target, invoke again) is returned as :mod:`~powertools_durable.local.effects` and handed
+to ``on_effects`` only after the commit succeeded.
 """
 
 from __future__ import annotations
 
+import hashlib
+import json
 import secrets
 import threading
 import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager, suppress
+from dataclasses import dataclass
 from typing import Any
 
 from pydantic import ValidationError
 
 from powertools_durable.local import arns, history
 from powertools_durable.local.clock import Clock
+from powertools_durable.local.effects import Effect, Ended, Launch
 from powertools_durable.local.errors import (
     AlreadyStartedError,
     InvalidParameterValueError,
-    ResourceNotFoundError,
 )
 from powertools_durable.local.invoker import FunctionLike
+from powertools_durable.local.reads import ExecutionReads
 from powertools_durable.local.shapes import limit, parse_marker, validation_message, wire_operation
-from powertools_durable.local.store import Commit, ConflictError, ExecutionRecord, Store
+from powertools_durable.local.store import RUNNING, Commit, ConflictError, ExecutionRecord, Store
 from powertools_durable.local.transitions import InvalidUpdateError, apply_update
 from powertools_durable.service.models import CheckpointDurableExecutionRequestModel, ErrorObjectModel
 from powertools_durable.service.wire import OperationStatus, OperationType, WireDict
 
-RUNNING = "RUNNING"
 DEFAULT_EXECUTION_TIMEOUT = 86_400
+__all__ = ["DEFAULT_EXECUTION_TIMEOUT", "RUNNING", "ChainedPlan", "ExecutionService", "Listener"]
 
 Listener = Callable[[ExecutionRecord], None]
+ChainedPlan = tuple[WireDict, list[Commit], list[Effect]]  # what the history shows, executions to create, effects
 
 
-class ExecutionService:
+@dataclass(frozen=True)
+class _Answered:
+    """The last checkpoint call answered: ``(ClientToken, CheckpointToken)``, its updates' digest, the answer."""
+
+    key: tuple[str, str]
+    digest: str
+    response: WireDict
+
+
+class _ExecutionLock:
+    """One execution's lock and how many threads hold or wait for it."""
+
+    __slots__ = ("lock", "users")
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.users = 0
+
+
+class ExecutionService(ExecutionReads):
     """Start, checkpoint, read and stop durable executions of the template's functions."""
 
     def __init__(
@@ -56,37 +83,35 @@ class ExecutionService:
         self.functions = functions
         self.region = region
         self.page_size = page_size
-        self._locks: dict[str, threading.Lock] = {}
+        self._locks: dict[str, _ExecutionLock] = {}  # only executions someone holds or waits for
         self._locks_guard = threading.Lock()
         self._listeners: dict[str, list[Listener]] = {}
-        self.on_started: Callable[[ExecutionRecord], None] = lambda record: None
-        self.on_ended: Callable[[ExecutionRecord], None] = lambda record: None
-        self.on_runnable: Callable[[str], None] = lambda arn: None
-        self.on_chained_start: Callable[[str, WireDict], WireDict] = lambda arn, update: {}
-        self.on_child_ended: Callable[[ExecutionRecord], None] = lambda record: None
+        self._answered: dict[str, _Answered] = {}  # running executions' last answered checkpoint
+        self.plan_chained: Callable[[str, WireDict], ChainedPlan] = lambda arn, update: ({}, [], [])
+        self.on_effects: Callable[[list[Effect]], None] = lambda effects: None
 
     # -- plumbing ------------------------------------------------------------------------
 
     @contextmanager
     def locked(self, arn: str) -> Iterator[None]:
+        """Hold ``arn``'s lock; the lock exists only while someone holds or waits for it (bounded memory)."""
         with self._locks_guard:
-            lock = self._locks.setdefault(arn, threading.Lock())
-        with lock:
-            yield
+            lock = self._locks.get(arn)
+            if lock is None:
+                lock = self._locks[arn] = _ExecutionLock()
+            lock.users += 1
+        try:
+            with lock.lock:
+                yield
+        finally:
+            with self._locks_guard:
+                lock.users -= 1
+                if lock.users == 0:
+                    del self._locks[arn]
 
-    def function(self, identifier: str) -> tuple[FunctionLike, str | None]:
-        """The template function a request names (name, partial ARN or ARN) and its qualifier."""
-        ref = arns.parse_function(identifier)
-        spec = self.functions.get(ref.name) if ref else None
-        if ref is None or spec is None:
-            raise ResourceNotFoundError(f"Function not found: {arns.function_arn(identifier, region=self.region)}")
-        return spec, ref.qualifier
-
-    def record(self, arn: str) -> ExecutionRecord:
-        record = self.store.get(arn)
-        if record is None:
-            raise ResourceNotFoundError(f"Durable execution not found: {arn}")
-        return record
+    def memory_footprint(self) -> dict[str, int]:
+        """How many executions have in-memory state here (tests and the soak benchmark watch it stay bounded)."""
+        return {"locks": len(self._locks), "listeners": len(self._listeners), "answers": len(self._answered)}
 
     def new_token(self, record: ExecutionRecord) -> str:
         return f"{record.invocation_id}.{secrets.token_urlsafe(12)}"
@@ -102,7 +127,10 @@ class ExecutionService:
 
     def remove_listener(self, arn: str, listener: Listener) -> None:
         with self.locked(arn), suppress(ValueError):
-            self._listeners.get(arn, []).remove(listener)
+            listeners = self._listeners.get(arn, [])
+            listeners.remove(listener)
+            if not listeners:
+                del self._listeners[arn]
 
     def finish(
         self,
@@ -129,11 +157,10 @@ class ExecutionService:
         self.store.commit(
             Commit(record, list(ops.values()), [*(events or []), ended], expect_invocation=expect_invocation, logs=logs)
         )
+        self._answered.pop(record.arn, None)
         for listener in self._listeners.pop(record.arn, []):
             listener(record)
-        self.on_ended(record)
-        if record.parent_arn is not None:
-            self.on_child_ended(record)
+        self.on_effects([Ended(record)])
 
     # -- Invoke --------------------------------------------------------------------------
 
@@ -141,6 +168,21 @@ class ExecutionService:
         self, function: str, payload: str, *, name: str | None = None, parent: tuple[str, str] | None = None
     ) -> tuple[ExecutionRecord, bool]:
         """Start an execution (idempotent on ``name``; ``parent``: the chained invoke it runs for)."""
+        commit = self.new_execution(function, payload, name=name, parent=parent)
+        existing, created = self.store.create(commit)
+        if not created and existing.input_payload != payload:
+            raise AlreadyStartedError(
+                f"Durable execution {existing.name} of {existing.function_name} "
+                "was already started with another payload"
+            )
+        if created:
+            self.on_effects([Launch(existing)])
+        return existing, created
+
+    def new_execution(
+        self, function: str, payload: str, *, name: str | None = None, parent: tuple[str, str] | None = None
+    ) -> Commit:
+        """The commit that creates an execution of ``function`` (nothing is written here)."""
         spec, qualifier = self.function(function)
         if spec.durable is None:
             raise InvalidParameterValueError(f"function {spec.function_name} has no DurableConfig")
@@ -173,30 +215,37 @@ class ExecutionService:
             "StartTimestamp": now,
             "ExecutionDetails": {"InputPayload": payload},
         }
-        started = history.execution_started(exec_id, payload, timeout, now)
-        existing, created = self.store.create(Commit(record, [operation], [started]))
-        if not created and existing.input_payload != payload:
-            raise AlreadyStartedError(
-                f"Durable execution {name} of {spec.function_name} was already started with another payload"
-            )
-        if created:
-            self.on_started(existing)
-        return existing, created
+        return Commit(record, [operation], [history.execution_started(exec_id, payload, timeout, now)])
 
     # -- CheckpointDurableExecution / GetDurableExecutionState ---------------------------
 
     def checkpoint(self, arn: str, body: Any) -> WireDict:
+        """Apply a batch of updates in one commit; its effects (a chained invoke's target) only once committed.
+
+        A retry of a call that was answered (same ``ClientToken``, same ``CheckpointToken``,
+        same updates) gets the same answer again and changes nothing.
+        """
         try:
             request = CheckpointDurableExecutionRequestModel.model_validate(body)
         except ValidationError as exc:
             raise InvalidParameterValueError(validation_message(exc)) from exc
         updates = [u.model_dump(exclude_none=True) for u in request.Updates]
+        digest = hashlib.sha256(json.dumps(updates, sort_keys=True, default=str).encode()).hexdigest()
+        effects: list[Effect] = []
         with self.locked(arn):
-            record = self._current(arn, request.CheckpointToken, exact=True)
+            answered = self._answered.get(arn)
+            if request.ClientToken and answered and answered.key == (request.ClientToken, request.CheckpointToken):
+                if answered.digest != digest:
+                    raise InvalidParameterValueError(
+                        f"ClientToken {request.ClientToken} was already used with other updates"
+                    )
+                return answered.response
+            record = self._current(arn, request.CheckpointToken)
             operations = {op["Id"]: op for op in self.store.operations(arn)}
             now = self.clock.now_ms()
             changed: dict[str, WireDict] = {}
             events: list[WireDict] = []
+            creates: list[Commit] = []
             for index, update in enumerate(updates):
                 before = operations.get(update["Id"])
                 try:
@@ -206,7 +255,9 @@ class ExecutionService:
                 if update["Type"] == OperationType.CALLBACK:
                     after["CallbackDetails"] = {"CallbackId": arns.callback_id(arn, update["Id"])}
                 elif update["Type"] == OperationType.CHAINED_INVOKE:
-                    after["_Chained"] = self.on_chained_start(arn, update)
+                    after["_Chained"], created, planned = self.plan_chained(arn, update)
+                    creates += created
+                    effects += planned
                 operations[update["Id"]] = changed[update["Id"]] = after
                 event = history.update_event(update, before, after, now)
                 if event is not None:
@@ -214,32 +265,34 @@ class ExecutionService:
             old_token = record.token
             record.token = self.new_token(record)
             try:
-                self.store.commit(Commit(record, list(changed.values()), events, expect_token=old_token))
+                self.store.commit(
+                    Commit(record, list(changed.values()), events, expect_token=old_token, creates=creates)
+                )
             except ConflictError as exc:
                 raise InvalidParameterValueError(str(exc)) from exc
-        return {
-            "CheckpointToken": record.token,
-            "NewExecutionState": {"Operations": [wire_operation(op) for op in changed.values()]},
-        }
+            response: WireDict = {
+                "CheckpointToken": record.token,
+                "NewExecutionState": {"Operations": [wire_operation(op) for op in changed.values()]},
+            }
+            if request.ClientToken:
+                self._answered[arn] = _Answered((request.ClientToken, request.CheckpointToken), digest, response)
+        self.on_effects(effects)  # committed: now start what the batch started
+        return response
 
-    def _current(self, arn: str, token: str, *, exact: bool) -> ExecutionRecord:
+    def _current(self, arn: str, token: str) -> ExecutionRecord:
+        """The running execution whose current checkpoint token is ``token`` (Checkpoint and GetState alike)."""
         record = self.store.get(arn)
         if record is None:
             raise InvalidParameterValueError(f"Durable execution not found: {arn}")
         if record.status != RUNNING:
             raise InvalidParameterValueError(f"Durable execution {arn} is {record.status}")
-        valid = (
-            token == record.token
-            if exact
-            else bool(record.invocation_id) and token.startswith(f"{record.invocation_id}.")
-        )
-        if record.token is None or not valid:
+        if record.token is None or token != record.token:
             raise InvalidParameterValueError("Invalid checkpoint token: it is stale or was already used")
         return record
 
     def state(self, arn: str, token: str, marker: str | None, max_items: int | None) -> WireDict:
         with self.locked(arn):
-            self._current(arn, token, exact=False)
+            self._current(arn, token)
             operations = self.store.operations(arn)
         page, next_marker = history.page(operations, marker=parse_marker(marker), max_items=limit(max_items, 1000))
         response: WireDict = {"Operations": [wire_operation(op) for op in page]}
@@ -257,99 +310,6 @@ class ExecutionService:
         if next_marker:
             state["NextMarker"] = next_marker
         return {"DurableExecutionArn": record.arn, "CheckpointToken": record.token, "InitialExecutionState": state}
-
-    # -- reads ----------------------------------------------------------------------------
-
-    def describe(self, arn: str, *, include_data: bool = True) -> WireDict:
-        record = self.record(arn)
-        spec = self.functions.get(record.function_name)
-        response: WireDict = {
-            "DurableExecutionArn": record.arn,
-            "DurableExecutionName": record.name,
-            "FunctionArn": arns.function_arn(record.function_name, record.qualifier, region=self.region),
-            "Status": record.status,
-            "StartTimestamp": record.start_ms / 1000,
-            "Version": record.qualifier,
-            "ExecutionDataIncluded": include_data,
-            "DurableConfig": {
-                "ExecutionTimeout": record.execution_timeout,
-                "RetentionPeriodInDays": record.retention_days,
-            },
-        }
-        if spec is None:
-            response.pop("DurableConfig")
-        if record.status == RUNNING:
-            response["ExpectedExecutionTimeoutTimestamp"] = record.timeout_at_ms / 1000
-        if record.end_ms is not None:
-            response["EndTimestamp"] = record.end_ms / 1000
-        if include_data:
-            response["InputPayload"] = record.input_payload
-            if record.result is not None:
-                response["Result"] = record.result
-            if record.error is not None:
-                response["Error"] = record.error
-        return response
-
-    def history(
-        self, arn: str, *, include_data: bool, marker: str | None, max_items: int | None, reverse: bool
-    ) -> WireDict:
-        self.record(arn)
-        events = self.store.events(arn)
-        page, next_marker = history.page(
-            events, marker=parse_marker(marker), max_items=limit(max_items, 100), reverse=reverse
-        )
-        response: WireDict = {"Events": [history.render(e, include_data=include_data) for e in page]}
-        if next_marker:
-            response["NextMarker"] = next_marker
-        return response
-
-    def list_executions(
-        self,
-        function: str,
-        *,
-        name: str | None = None,
-        statuses: list[str] | None = None,
-        marker: str | None = None,
-        max_items: int | None = None,
-        reverse: bool = False,
-        started_after_ms: int | None = None,
-        started_before_ms: int | None = None,
-        qualifier: str | None = None,
-    ) -> WireDict:
-        """Executions of one version or alias of ``function`` (``$LATEST`` unless qualified), oldest first."""
-        spec, named_qualifier = self.function(function)
-        version = qualifier or named_qualifier or arns.LATEST
-        after, before = started_after_ms or 0, started_before_ms or 2**62
-        records = [
-            r
-            for r in self.store.executions(spec.function_name)
-            if r.qualifier == version
-            and (name is None or r.name == name)
-            and (not statuses or r.status in statuses)
-            and after <= r.start_ms < before
-        ]
-        summaries = [
-            {
-                "DurableExecutionArn": r.arn,
-                "DurableExecutionName": r.name,
-                "FunctionArn": arns.function_arn(r.function_name, r.qualifier, region=self.region),
-                "Status": r.status,
-                "StartTimestamp": r.start_ms / 1000,
-                **({"EndTimestamp": r.end_ms / 1000} if r.end_ms is not None else {}),
-            }
-            for r in records
-        ]
-        page, next_marker = history.page(
-            summaries, marker=parse_marker(marker), max_items=limit(max_items, 100), reverse=reverse
-        )
-        response: WireDict = {"DurableExecutions": page}
-        if next_marker:
-            response["NextMarker"] = next_marker
-        return response
-
-    def logs(self, arn: str) -> list[tuple[str, str]]:
-        self.record(arn)
-        return self.store.logs(arn)
 
     # -- StopDurableExecution and the execution timeout -----------------------------------
 

@@ -7,6 +7,8 @@ real :class:`~powertools_durable.local.workers.WorkerPool` fits them as it is.
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -77,3 +79,22 @@ class Invoker(Protocol):
     ) -> OutcomeLike: ...
 
     def close(self) -> None: ...
+
+
+RunInvocation = Callable[..., OutcomeLike]  # run(event, *, request_id=..., timeout_scale=...)
+
+
+@contextmanager
+def reserved(invoker: Invoker, spec: Any) -> Iterator[RunInvocation]:
+    """Hold an execution environment of ``spec`` for the ``with`` block; yields ``run(event, ...)``.
+
+    The :class:`~powertools_durable.local.workers.WorkerPool` waits here for a free worker
+    (its ``reserve``); an invoker without a limit of environments (a test stand-in) has
+    nothing to wait for.
+    """
+    reserve = getattr(invoker, "reserve", None)
+    if reserve is None:
+        yield lambda event, **options: invoker.invoke(spec, event, **options)
+        return
+    with reserve(spec) as run:
+        yield run

@@ -3,8 +3,10 @@
 One unit of work per execution at a time, on a thread pool (an invocation blocks its thread
 while the worker process runs):
 
-1. *begin*: fire what is due (a wait's end writes ``WaitSucceeded``, a retry's delay makes
-   the step READY), then start an invocation with a fresh checkpoint token, in one commit;
+1. *begin*: once a worker is free for it, fire what is due (a wait's end writes
+   ``WaitSucceeded``, a retry's delay makes the step READY), then start an invocation with a
+   fresh checkpoint token, in one commit (an invocation waiting for a worker is not begun, so
+   a crash does not count it as a failed attempt);
 2. *invoke* the function through the :class:`~powertools_durable.local.invoker.Invoker`;
 3. *complete*: write ``InvocationCompleted`` and act on the output in one commit: SUCCEEDED
    and FAILED end the execution, PENDING arms the earliest timer, a crashed or timed-out
@@ -30,9 +32,11 @@ from typing import Any
 from powertools_durable.local import history
 from powertools_durable.local.chained import ChainedInvokes
 from powertools_durable.local.clock import Timer
+from powertools_durable.local.effects import Effect, Ended, Launch, Reinvoke
 from powertools_durable.local.executions import RUNNING, ExecutionService
-from powertools_durable.local.invoker import Invoker, OutcomeLike
+from powertools_durable.local.invoker import Invoker, OutcomeLike, reserved
 from powertools_durable.local.store import Commit, ConflictError, ExecutionRecord
+from powertools_durable.local.store_schema import DamagedExecutionError
 from powertools_durable.local.transitions import fire, wake_time
 from powertools_durable.service.wire import OperationType, WireDict
 
@@ -78,19 +82,32 @@ class Scheduler:
         self._timeouts: dict[str, Timer] = {}
         self._guard = threading.Lock()
         self._closed = False
-        service.on_started = self.launch
-        service.on_ended = self._forget
-        service.on_runnable = self.submit
+        service.on_effects = self.apply
         self.chained = ChainedInvokes(service, self.run_task, self.run_plain)
+
+    def apply(self, effects: list[Effect]) -> None:
+        """Apply the effects of a change that has been committed (never before: see :mod:`.effects`)."""
+        for effect in effects:
+            if isinstance(effect, Launch):
+                self.launch(effect.record)
+            elif isinstance(effect, Ended):
+                self._forget(effect.record)
+                if effect.record.parent_arn is not None:
+                    self.chained.child_ended(effect.record)
+            elif isinstance(effect, Reinvoke):
+                self.submit(effect.arn)
+            else:
+                self.chained.apply(effect)
 
     # -- timers ---------------------------------------------------------------------------
 
     def launch(self, record: ExecutionRecord) -> None:
         """A new (or recovered) execution: arm its timeout and run it."""
-        timer = self.clock.call_at(record.timeout_at_ms, lambda: self.service.time_out(record.arn))
+        arn = record.arn  # the timer holds the ARN only, never the record (and its payload)
+        timer = self.clock.call_at(record.timeout_at_ms, lambda: self.service.time_out(arn))
         with self._guard:
-            self._timeouts[record.arn] = timer
-        self._arm(record.arn, record.invoke_at_ms)
+            self._timeouts[arn] = timer
+        self._arm(arn, record.invoke_at_ms)
 
     def _arm(self, arn: str, when_ms: int | None) -> None:
         """Look at ``arn`` again at ``when_ms`` (at once, without a timer, when that time has come)."""
@@ -105,6 +122,11 @@ class Scheduler:
             self._timers[arn] = timer
         if previous is not None:
             previous.cancel()
+
+    def memory_footprint(self) -> dict[str, int]:
+        """How many executions have timers here (bounded by those running)."""
+        with self._guard:
+            return {"timers": len(self._timers), "timeouts": len(self._timeouts)}
 
     def _forget(self, record: ExecutionRecord) -> None:
         with self._guard:
@@ -150,6 +172,8 @@ class Scheduler:
     def _work(self, arn: str) -> None:
         try:
             self._advance(arn)
+        except DamagedExecutionError:
+            return  # reported by the store (file, execution, fix); the others go on
         except Exception:
             logger.exception("the emulator failed to advance execution %s", arn)
         finally:
@@ -158,37 +182,55 @@ class Scheduler:
     # -- one invocation -------------------------------------------------------------------
 
     def _advance(self, arn: str) -> None:
-        begun = self._begin(arn)
-        if begun is None:
+        spec = self._due(arn)
+        if spec is None:
             return
-        record, spec = begun
-        event = self.service.envelope(record)
-        request_id = record.invocation_id or ""
-        outcome: OutcomeLike
-        try:
-            outcome = self.invoker.invoke(
-                spec, event, request_id=request_id, timeout_scale=1 / self.clock.wall_seconds(1)
-            )
-        except Exception as exc:  # the invoker itself broke: count it as a failed invocation
-            logger.exception("invoking %s failed", arn)
-            error = {"ErrorType": EXIT_ERROR, "ErrorMessage": f"the invocation could not run: {exc}"}
-            outcome = FailedOutcome(request_id, error)
+        with reserved(self.invoker, spec) as run:  # a worker first: only then is the invocation begun
+            record = self._begin(arn)
+            if record is None:
+                return
+            event = self.service.envelope(record)
+            request_id = record.invocation_id or ""
+            outcome: OutcomeLike
+            try:
+                outcome = run(event, request_id=request_id, timeout_scale=1 / self.clock.wall_seconds(1))
+            except Exception as exc:  # the invoker itself broke: count it as a failed invocation
+                logger.exception("invoking %s failed", arn)
+                error = {"ErrorType": EXIT_ERROR, "ErrorMessage": f"the invocation could not run: {exc}"}
+                outcome = FailedOutcome(request_id, error)
         if self._closed:
             return  # leave the invocation in flight: the next emulator on this store recovers it
         next_wake = self._complete(arn, request_id, outcome)
         self._arm(arn, next_wake)
 
-    def _begin(self, arn: str) -> tuple[ExecutionRecord, Any] | None:
+    def _due(self, arn: str) -> Any | None:
+        """The function to invoke if ``arn`` can go on now (else arm its next wake-up); nothing is written."""
         with self.service.locked(arn):
             record = self.store.get(arn)
             if record is None or record.status != RUNNING or record.invocation_id is not None:
                 return None
             spec = self.service.functions.get(record.function_name)
-            now = self.clock.now_ms()
             if spec is None:
                 error = {"ErrorType": "ResourceNotFoundException", "ErrorMessage": "the function left the template"}
-                self.service.finish(record, "FAILED", now, error=error)
+                self.service.finish(record, "FAILED", self.clock.now_ms(), error=error)
                 return None
+            now = self.clock.now_ms()
+            next_wake = self._next_wake(arn)
+            if (record.invoke_at_ms is not None and record.invoke_at_ms <= now) or (
+                next_wake is not None and next_wake <= now
+            ):
+                return spec
+            pending = [t for t in (record.invoke_at_ms, next_wake) if t is not None]
+            self._arm(arn, min(pending) if pending else None)
+            return None
+
+    def _begin(self, arn: str) -> ExecutionRecord | None:
+        """Fire what is due and begin an invocation with a fresh checkpoint token, in one commit (a worker is held)."""
+        with self.service.locked(arn):
+            record = self.store.get(arn)
+            if record is None or record.status != RUNNING or record.invocation_id is not None:
+                return None
+            now = self.clock.now_ms()
             fired, events = [], []
             for op in self.store.operations(arn):
                 due = wake_time(op)
@@ -198,16 +240,14 @@ class Scheduler:
                     if event is not None:
                         events.append(event)
             wanted = record.invoke_at_ms is not None and record.invoke_at_ms <= now
-            if not fired and not wanted:
-                pending = [t for t in (record.invoke_at_ms, self._next_wake(arn)) if t is not None]
-                self._arm(arn, min(pending) if pending else None)
+            if not fired and not wanted:  # another unit of work got here first
                 return None
             record.invocation_id = str(uuid.uuid4())
             record.invocation_start_ms = now
             record.invoke_at_ms = None
             record.token = self.service.new_token(record)
             self.store.commit(Commit(record, fired, events))
-            return record, spec
+            return record
 
     def _next_wake(self, arn: str) -> int | None:
         wakes = [t for op in self.store.operations(arn) if (t := wake_time(op)) is not None]
@@ -289,27 +329,40 @@ class Scheduler:
         return expired
 
     def recover(self) -> int:
-        """Resume every RUNNING execution of the store; an invocation left in flight died with the emulator."""
+        """Resume every RUNNING execution of the store; an invocation left in flight died with the emulator.
+
+        A damaged execution is skipped (the store reports it, naming the file and the fix); the
+        others resume.
+        """
         records = self.store.executions(status=RUNNING)
+        resumed = 0
         for record in records:
-            with self.service.locked(record.arn):
-                if record.invocation_id is not None:
-                    now = self.clock.now_ms()
-                    error = {
-                        "ErrorType": EXIT_ERROR,
-                        "ErrorMessage": "the emulator stopped while this invocation was running",
-                    }
-                    completed = history.invocation_completed(
-                        record.invocation_start_ms or now, now, record.invocation_id, error
-                    )
-                    record.invocation_id = record.token = record.invocation_start_ms = None
-                    record.failures += 1
-                    record.invoke_at_ms = now
-                    self.store.commit(Commit(record, [], [completed]))
-            self.launch(record)
-            if record.invoke_at_ms is None:
-                self._arm(record.arn, self._next_wake(record.arn))
-        return len(records)
+            try:
+                self._recover(record)
+            except DamagedExecutionError:
+                continue
+            resumed += 1
+        return resumed
+
+    def _recover(self, record: ExecutionRecord) -> None:
+        with self.service.locked(record.arn):
+            if record.invocation_id is not None:
+                now = self.clock.now_ms()
+                error = {
+                    "ErrorType": EXIT_ERROR,
+                    "ErrorMessage": "the emulator stopped while this invocation was running",
+                }
+                completed = history.invocation_completed(
+                    record.invocation_start_ms or now, now, record.invocation_id, error
+                )
+                record.invocation_id = record.token = record.invocation_start_ms = None
+                record.failures += 1
+                record.invoke_at_ms = now
+                self.store.commit(Commit(record, [], [completed]))
+        self.chained.recover(record)
+        self.launch(record)
+        if record.invoke_at_ms is None:
+            self._arm(record.arn, self._next_wake(record.arn))
 
     def close(self) -> None:
         self._closed = True

@@ -1,10 +1,13 @@
 """The emulator's HTTP server: Lambda's routes and wire shapes, so boto3, the AWS CLI and SAM CLI work unchanged.
 
 Paths, methods, headers and query members are botocore's ``lambda`` service model's
-(``operation_model(name).http`` and each member's ``location``/``locationName``). Any SigV4
-signature and any region are accepted. Errors use AWS's shape: an ``x-amzn-ErrorType``
-header and a JSON body with ``Type`` and ``message``, so boto3 raises the same
-``ClientError`` codes as on AWS.
+(``operation_model(name).http`` and each member's ``location``/``locationName``), and every
+request is read and checked against its operation's input shape by
+:mod:`~powertools_durable.local.validation` before a route sees it (bodies as bounded JSON,
+:mod:`~powertools_durable.local.body`). Any SigV4 signature and any region are accepted. Errors
+use AWS's shape: an ``x-amzn-ErrorType`` header and a JSON body with ``Type`` and ``message``,
+so boto3 raises the same ``ClientError`` codes as on AWS. Client input never reaches the 500
+path: that is the server's own fault, logged with its traceback and answered with a request id.
 
 Why Starlette and uvicorn: both are small, typed, widely used and actively maintained ASGI
 projects; routes are declared as a table, and being asynchronous a ``RequestResponse``
@@ -20,8 +23,8 @@ import asyncio
 import json
 import logging
 import time
+import uuid
 from collections.abc import Awaitable, Callable
-from datetime import datetime
 from typing import Any
 
 from starlette.applications import Starlette
@@ -31,7 +34,8 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from powertools_durable.local import arns
+from powertools_durable.local import arns, validation
+from powertools_durable.local.body import PAYLOAD_MAX_DEPTH, BodyError, parse_json
 from powertools_durable.local.callbacks import CallbackService
 from powertools_durable.local.errors import (
     InvalidParameterValueError,
@@ -43,6 +47,8 @@ from powertools_durable.local.errors import (
 )
 from powertools_durable.local.executions import ExecutionService
 from powertools_durable.local.store import ExecutionRecord
+from powertools_durable.local.store_schema import StoreError
+from powertools_durable.local.validation import Operation
 from powertools_durable.service.wire import WireDict
 
 logger = logging.getLogger(__name__)
@@ -52,18 +58,29 @@ BODY_LIMIT = 16 * 1024 * 1024  # checkpoint bodies may carry a 6 MB result, JSON
 SYNC_INVOKE_LIMIT_SECONDS = 15 * 60
 LOCAL_PREFIX = "/-/local"  # the emulator's own routes (not AWS operations)
 
-Handler = Callable[[Request], Awaitable[Response]]
+Params = dict[str, Any]
+Handler = Callable[[Request, Params], Awaitable[Response]]
 
 
-def _error_response(exc: ServiceError) -> Response:
+def _error_response(exc: ServiceError, request_id: str | None = None) -> Response:
     return JSONResponse(
-        {"Type": exc.kind, "message": exc.message}, status_code=exc.status, headers={"x-amzn-ErrorType": exc.code}
+        {"Type": exc.kind, "message": exc.message},
+        status_code=exc.status,
+        headers={"x-amzn-ErrorType": exc.code, "x-amzn-RequestId": request_id or str(uuid.uuid4())},
     )
+
+
+def _internal_error(request: Request) -> Response:
+    """The server's own fault: logged with its traceback, answered without it (a generic message)."""
+    request_id = str(uuid.uuid4())
+    logger.exception("%s %s failed (request id %s)", request.method, request.url.path, request_id)
+    message = f"An internal error occurred in the emulator (request id {request_id}); see its log"
+    return _error_response(ServiceError(message), request_id)
 
 
 async def _body(request: Request, limit: int = BODY_LIMIT) -> bytes:
     declared = request.headers.get("content-length")
-    if declared and declared.isdigit() and int(declared) > limit:
+    if declared and declared.isascii() and declared.isdigit() and int(declared) > limit:
         raise RequestTooLargeError(f"Request must be smaller than {limit} bytes")
     chunks, size = [], 0
     async for chunk in request.stream():
@@ -74,77 +91,54 @@ async def _body(request: Request, limit: int = BODY_LIMIT) -> bytes:
     return b"".join(chunks)
 
 
-async def _json(request: Request, *, empty: Any = None) -> Any:
-    body = await _body(request)
-    if not body.strip():
-        return empty
-    try:
-        return json.loads(body)
-    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
-        raise InvalidRequestContentError(f"Could not parse request body into json: {exc}") from exc
+async def _read(operation: Operation, request: Request) -> Params:
+    """The operation's input members from the request's path, query string, headers and body, checked."""
+    body = b""
+    if operation.body is not None:
+        body = await _body(request, INVOKE_PAYLOAD_LIMIT if operation.name == "Invoke" else BODY_LIMIT)
+    return operation.read(request.path_params, request.query_params.getlist, request.headers, body)
 
 
-def _bool(request: Request, name: str, default: bool) -> bool:
-    value = request.query_params.get(name)
-    if value is None:
-        return default
-    if value.lower() not in ("true", "false"):
-        raise InvalidParameterValueError(f"{name} must be true or false, got {value!r}")
-    return value.lower() == "true"
-
-
-def _int(request: Request, name: str) -> int | None:
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    try:
-        return int(value)
-    except ValueError:
-        raise InvalidParameterValueError(f"{name} must be an integer, got {value!r}") from None
-
-
-def _timestamp_ms(request: Request, name: str) -> int | None:
-    """A timestamp query member (botocore sends ISO 8601; epoch seconds accepted too), in epoch ms."""
-    value = request.query_params.get(name)
-    if value is None:
-        return None
-    try:
-        return int(float(value) * 1000)
-    except ValueError:
-        pass
-    try:
-        return int(datetime.fromisoformat(value).timestamp() * 1000)
-    except ValueError:
-        raise InvalidParameterValueError(f"{name} must be an ISO 8601 timestamp, got {value!r}") from None
+def _function(params: Params) -> str:
+    """``FunctionName`` with the ``Qualifier`` member folded in (they must agree when both qualify)."""
+    name, qualifier = params["FunctionName"], params.get("Qualifier")
+    ref = arns.parse_function(name)
+    if qualifier is None or ref is None:
+        return str(name)
+    if ref.qualifier is not None and ref.qualifier != qualifier:
+        raise InvalidParameterValueError(
+            f"The derived qualifier from the function name ({ref.qualifier}) does not match Qualifier ({qualifier})"
+        )
+    return f"{name}:{qualifier}" if ref.qualifier is None else str(name)
 
 
 class Api:
-    """The route handlers, over one :class:`ExecutionService` and its scheduler's invoker."""
+    """The route handlers, over one :class:`ExecutionService` and its scheduler's invoker.
+
+    Each receives the request and its operation's input members, already read and checked.
+    """
 
     def __init__(self, service: ExecutionService, run_plain: Callable[[Any, str], WireDict] | None = None) -> None:
         self.service = service
         self.callbacks = CallbackService(service)
         self.run_plain = run_plain
 
-    async def invoke(self, request: Request) -> Response:
-        function = request.path_params["function"]
-        qualifier = request.query_params.get("Qualifier")
-        identifier = f"{function}:{qualifier}" if qualifier and ":" not in function else function
-        invocation_type = request.headers.get("x-amz-invocation-type", "RequestResponse")
-        if invocation_type not in ("RequestResponse", "Event", "DryRun"):
-            raise InvalidParameterValueError(f"X-Amz-Invocation-Type {invocation_type!r} is not valid")
-        body = await _body(request, INVOKE_PAYLOAD_LIMIT)
-        payload = body.decode("utf-8", errors="replace") if body.strip() else "{}"
+    async def invoke(self, request: Request, params: Params) -> Response:
+        identifier = _function(params)
+        invocation_type = params.get("InvocationType", "RequestResponse")
+        body: bytes = params.get("Payload") or b""
+        body = body if body.strip() else b"{}"
         try:
-            json.loads(payload)
-        except json.JSONDecodeError as exc:
-            raise InvalidRequestContentError(f"Could not parse request body into json: {exc}") from exc
+            parse_json(body, max_depth=PAYLOAD_MAX_DEPTH)
+        except BodyError as exc:
+            raise InvalidRequestContentError(f"Could not parse request body into json: {exc}") from None
+        payload = body.decode("utf-8")
         spec, _ = self.service.function(identifier)
         if invocation_type == "DryRun":
             return Response(status_code=204)
         if spec.durable is None:
             return await self._invoke_plain(spec, payload, invocation_type)
-        name = request.headers.get("x-amz-durable-execution-name")
+        name = params.get("DurableExecutionName")
         record, _ = await run_in_threadpool(self.service.start, identifier, payload, name=name)
         headers = {"X-Amz-Durable-Execution-Arn": record.arn, "X-Amz-Executed-Version": record.qualifier}
         if invocation_type == "Event":
@@ -198,64 +192,50 @@ class Api:
             return JSONResponse(body, headers={"X-Amz-Function-Error": "Unhandled"})
         return Response(json.dumps(outcome.get("output")), media_type="application/json")
 
-    async def checkpoint(self, request: Request) -> Response:
-        body = await _json(request, empty={})
-        response = self.service.checkpoint(request.path_params["arn"], body)
-        return JSONResponse(response)
+    async def checkpoint(self, request: Request, params: Params) -> Response:
+        arn = params.pop("DurableExecutionArn")
+        return JSONResponse(self.service.checkpoint(arn, params))
 
-    async def get_state(self, request: Request) -> Response:
-        token = request.query_params.get("CheckpointToken")
-        if not token:
-            raise InvalidParameterValueError("CheckpointToken is required")
-        arn, marker, max_items = (
-            request.path_params["arn"],
-            request.query_params.get("Marker"),
-            _int(request, "MaxItems"),
-        )
+    async def get_state(self, request: Request, params: Params) -> Response:
+        arn, token = params["DurableExecutionArn"], params["CheckpointToken"]
+        marker, max_items = params.get("Marker"), params.get("MaxItems")
         return JSONResponse(await run_in_threadpool(self.service.state, arn, token, marker, max_items))
 
-    async def get_execution(self, request: Request) -> Response:
-        include = _bool(request, "IncludeExecutionData", True)
-        arn = request.path_params["arn"]
+    async def get_execution(self, request: Request, params: Params) -> Response:
+        include = params.get("IncludeExecutionData", True)
+        arn = params["DurableExecutionArn"]
         return JSONResponse(await run_in_threadpool(lambda: self.service.describe(arn, include_data=include)))
 
-    async def get_history(self, request: Request) -> Response:
-        arn = request.path_params["arn"]
-        include = _bool(request, "IncludeExecutionData", True)
-        reverse = _bool(request, "ReverseOrder", False)
-        marker, max_items = request.query_params.get("Marker"), _int(request, "MaxItems")
+    async def get_history(self, request: Request, params: Params) -> Response:
         response = await run_in_threadpool(
-            lambda: self.service.history(arn, include_data=include, marker=marker, max_items=max_items, reverse=reverse)
-        )
-        return JSONResponse(response)
-
-    async def list_executions(self, request: Request) -> Response:
-        function = request.path_params["function"]
-        statuses = request.query_params.getlist("Statuses") or None
-        name = request.query_params.get("DurableExecutionName")
-        marker, max_items = request.query_params.get("Marker"), _int(request, "MaxItems")
-        reverse = _bool(request, "ReverseOrder", False)
-        after, before = _timestamp_ms(request, "StartedAfter"), _timestamp_ms(request, "StartedBefore")
-        response = await run_in_threadpool(
-            lambda: self.service.list_executions(
-                function,
-                name=name,
-                statuses=statuses,
-                marker=marker,
-                max_items=max_items,
-                reverse=reverse,
-                started_after_ms=after,
-                started_before_ms=before,
-                qualifier=request.query_params.get("Qualifier"),
+            lambda: self.service.history(
+                params["DurableExecutionArn"],
+                include_data=params.get("IncludeExecutionData", True),
+                marker=params.get("Marker"),
+                max_items=params.get("MaxItems"),
+                reverse=params.get("ReverseOrder", False),
             )
         )
         return JSONResponse(response)
 
-    async def stop(self, request: Request) -> Response:
-        error = await _json(request, empty=None)
-        if error is not None and not isinstance(error, dict):
-            raise InvalidParameterValueError("the request body must be an Error object")
-        arn = request.path_params["arn"]
+    async def list_executions(self, request: Request, params: Params) -> Response:
+        function = _function(params)
+        response = await run_in_threadpool(
+            lambda: self.service.list_executions(
+                function,
+                name=params.get("DurableExecutionName"),
+                statuses=params.get("Statuses"),
+                marker=params.get("Marker"),
+                max_items=params.get("MaxItems"),
+                reverse=params.get("ReverseOrder", False),
+                started_after_ms=params.get("StartedAfter"),
+                started_before_ms=params.get("StartedBefore"),
+            )
+        )
+        return JSONResponse(response)
+
+    async def stop(self, request: Request, params: Params) -> Response:
+        arn, error = params["DurableExecutionArn"], params.get("Error")
         return JSONResponse(await run_in_threadpool(self.service.stop, arn, error or None))
 
     def _configuration(self, spec: Any, qualifier: str | None = None) -> WireDict:
@@ -281,54 +261,60 @@ class Api:
             }
         return config
 
-    async def get_function_configuration(self, request: Request) -> Response:
-        spec, qualifier = self.service.function(request.path_params["function"])
-        return JSONResponse(self._configuration(spec, request.query_params.get("Qualifier") or qualifier))
+    async def get_function_configuration(self, request: Request, params: Params) -> Response:
+        spec, qualifier = self.service.function(_function(params))
+        return JSONResponse(self._configuration(spec, qualifier))
 
-    async def list_functions(self, request: Request) -> Response:
+    async def list_functions(self, request: Request, params: Params) -> Response:
         return JSONResponse({"Functions": [self._configuration(spec) for spec in self.service.functions.values()]})
 
-    async def invocation_logs(self, request: Request) -> Response:
+    async def invocation_logs(self, request: Request, params: Params) -> Response:
         """Not an AWS operation: each invocation's captured output, for ``local history --logs``."""
-        logs = await run_in_threadpool(self.service.logs, request.path_params["arn"])
+        logs = await run_in_threadpool(self.service.logs, request.path_params["DurableExecutionArn"])
         return JSONResponse({"Invocations": [{"RequestId": rid, "Logs": text} for rid, text in logs]})
 
-    async def clock(self, request: Request) -> Response:
+    async def clock(self, request: Request, params: Params) -> Response:
         """Not an AWS operation: modelled and wall time now, so CLI listings can show wall-clock times."""
         clock = self.service.clock
         now = {"ModelledNowMs": clock.now_ms(), "WallNowMs": int(time.time() * 1000)}
         return JSONResponse({**now, "TimeScale": 1 / clock.wall_seconds(1)})
 
-    async def callback_succeed(self, request: Request) -> Response:
-        body = await _body(request)  # the raw result, any bytes (SAM sends none when there is no result)
-        result = body.decode("utf-8", errors="replace") if body else None
-        callback = request.path_params["callback_id"]
+    async def callback_succeed(self, request: Request, params: Params) -> Response:
+        raw: bytes = params.get("Result") or b""  # any JSON-free text; SAM sends none when there is no result
+        try:
+            result = raw.decode("utf-8") if raw else None
+        except UnicodeDecodeError:
+            raise InvalidParameterValueError("Result must be UTF-8 text: the SDK reads it as a string") from None
+        callback = params["CallbackId"]
         return JSONResponse(await run_in_threadpool(self.callbacks.succeed, callback, result))
 
-    async def callback_fail(self, request: Request) -> Response:
-        error = await _json(request, empty={})
-        callback = request.path_params["callback_id"]
+    async def callback_fail(self, request: Request, params: Params) -> Response:
+        callback, error = params["CallbackId"], params.get("Error") or {}
         return JSONResponse(await run_in_threadpool(self.callbacks.fail, callback, error))
 
-    async def callback_heartbeat(self, request: Request) -> Response:
-        await _body(request)
-        callback = request.path_params["callback_id"]
-        return JSONResponse(await run_in_threadpool(self.callbacks.heartbeat, callback))
+    async def callback_heartbeat(self, request: Request, params: Params) -> Response:
+        return JSONResponse(await run_in_threadpool(self.callbacks.heartbeat, params["CallbackId"]))
 
-    async def get_function_url_config(self, request: Request) -> Response:
-        spec, _ = self.service.function(request.path_params["function"])
+    async def get_function_url_config(self, request: Request, params: Params) -> Response:
+        spec, _ = self.service.function(params["FunctionName"])
         raise ResourceNotFoundError(f"The resource you requested does not exist: no URL for {spec.function_name}")
 
 
-def _guarded(handler: Handler) -> Handler:
+def _endpoint(operation: str | None, handler: Handler) -> Callable[[Request], Awaitable[Response]]:
+    """A route: read and check the operation's input, run ``handler``; every failure in AWS's error shape."""
+    compiled = validation.operation(operation) if operation else None
+
     async def endpoint(request: Request) -> Response:
         try:
-            return await handler(request)
+            params = await _read(compiled, request) if compiled else {}
+            return await handler(request, params)
         except ServiceError as exc:
             return _error_response(exc)
-        except Exception as exc:
-            logger.exception("%s %s failed", request.method, request.url.path)
-            return _error_response(ServiceError(f"internal error: {exc}"))
+        except StoreError as exc:  # a damaged store: the server's fault, but the message says what to do
+            logger.error("%s %s: %s", request.method, request.url.path, exc)
+            return _error_response(ServiceError(str(exc)))
+        except Exception:
+            return _internal_error(request)
 
     return endpoint
 
@@ -340,26 +326,49 @@ async def _unknown(request: Request, exc: Exception) -> Response:
     return _error_response(error)
 
 
+async def _unexpected(request: Request, exc: Exception) -> Response:
+    """Behind the routes' own guard: whatever escapes the routing itself."""
+    return _internal_error(request)
+
+
+_FUNCTIONS = "/2015-03-31/functions"
+_EXECUTION = "/2025-12-01/durable-executions/{DurableExecutionArn:path}"
+_CALLBACK = "/2025-12-01/durable-execution-callbacks/{CallbackId}"
+
+ROUTES: list[tuple[str, str, str | None, str]] = [
+    ("POST", f"{_FUNCTIONS}/{{FunctionName}}/invocations", "Invoke", "invoke"),
+    ("GET", _FUNCTIONS, "ListFunctions", "list_functions"),
+    ("GET", f"{_FUNCTIONS}/", "ListFunctions", "list_functions"),
+    ("GET", f"{_FUNCTIONS}/{{FunctionName}}/configuration", "GetFunctionConfiguration", "get_function_configuration"),
+    ("GET", "/2021-10-31/functions/{FunctionName}/url", "GetFunctionUrlConfig", "get_function_url_config"),
+    (
+        "GET",
+        "/2025-12-01/functions/{FunctionName}/durable-executions",
+        "ListDurableExecutionsByFunction",
+        "list_executions",
+    ),
+    ("POST", f"{_EXECUTION}/checkpoint", "CheckpointDurableExecution", "checkpoint"),
+    ("GET", f"{_EXECUTION}/state", "GetDurableExecutionState", "get_state"),
+    ("GET", f"{_EXECUTION}/history", "GetDurableExecutionHistory", "get_history"),
+    ("POST", f"{_EXECUTION}/stop", "StopDurableExecution", "stop"),
+    ("GET", _EXECUTION, "GetDurableExecution", "get_execution"),
+    ("POST", f"{_CALLBACK}/succeed", "SendDurableExecutionCallbackSuccess", "callback_succeed"),
+    ("POST", f"{_CALLBACK}/fail", "SendDurableExecutionCallbackFailure", "callback_fail"),
+    ("POST", f"{_CALLBACK}/heartbeat", "SendDurableExecutionCallbackHeartbeat", "callback_heartbeat"),
+    ("GET", f"{LOCAL_PREFIX}/durable-executions/{{DurableExecutionArn:path}}/logs", None, "invocation_logs"),
+    ("GET", f"{LOCAL_PREFIX}/clock", None, "clock"),
+]
+"""The route table: method, path, the ``lambda`` operation whose input shape checks the request, and the
+:class:`Api` method that serves it. Paths are the operations' ``requestUri`` (an ARN spans path segments,
+hence ``:path``); ``None``: the emulator's own routes, under :data:`LOCAL_PREFIX`."""
+
+
 def create_app(service: ExecutionService, run_plain: Callable[[Any, str], WireDict] | None = None) -> Starlette:
     """The ASGI application: one row per AWS operation."""
     api = Api(service, run_plain)
-    table: list[tuple[str, str, Handler]] = [
-        ("POST", "/2015-03-31/functions/{function}/invocations", api.invoke),
-        ("GET", "/2015-03-31/functions", api.list_functions),
-        ("GET", "/2015-03-31/functions/", api.list_functions),
-        ("GET", "/2015-03-31/functions/{function}/configuration", api.get_function_configuration),
-        ("GET", "/2021-10-31/functions/{function}/url", api.get_function_url_config),
-        ("GET", "/2025-12-01/functions/{function}/durable-executions", api.list_executions),
-        ("POST", "/2025-12-01/durable-executions/{arn:path}/checkpoint", api.checkpoint),
-        ("GET", "/2025-12-01/durable-executions/{arn:path}/state", api.get_state),
-        ("GET", "/2025-12-01/durable-executions/{arn:path}/history", api.get_history),
-        ("POST", "/2025-12-01/durable-executions/{arn:path}/stop", api.stop),
-        ("GET", "/2025-12-01/durable-executions/{arn:path}", api.get_execution),
-        ("POST", "/2025-12-01/durable-execution-callbacks/{callback_id}/succeed", api.callback_succeed),
-        ("POST", "/2025-12-01/durable-execution-callbacks/{callback_id}/fail", api.callback_fail),
-        ("POST", "/2025-12-01/durable-execution-callbacks/{callback_id}/heartbeat", api.callback_heartbeat),
-        ("GET", f"{LOCAL_PREFIX}/durable-executions/{{arn:path}}/logs", api.invocation_logs),
-        ("GET", f"{LOCAL_PREFIX}/clock", api.clock),
+    routes = [
+        Route(path, _endpoint(operation, getattr(api, handler)), methods=[method])
+        for method, path, operation, handler in ROUTES
     ]
-    routes = [Route(path, _guarded(handler), methods=[method]) for method, path, handler in table]
-    return Starlette(routes=routes, exception_handlers={404: _unknown, 405: _unknown})
+    handlers = {404: _unknown, 405: _unknown, Exception: _unexpected}
+    return Starlette(routes=routes, exception_handlers=handlers)

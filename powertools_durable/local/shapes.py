@@ -7,11 +7,14 @@ and ``MaxItems`` are checked as Lambda checks them.
 
 from __future__ import annotations
 
+import re
+
 from pydantic import ValidationError
 
 from powertools_durable.local.errors import InvalidParameterValueError
 from powertools_durable.service.wire import WireDict
 
+_MARKER = re.compile(r"[0-9]{1,15}")
 _OP_TIMESTAMPS = ("StartTimestamp", "EndTimestamp", "ScheduledEndTimestamp", "NextAttemptTimestamp")
 
 
@@ -41,8 +44,10 @@ def wire_operation(op: WireDict, *, ms: bool = False) -> WireDict:
 
 
 def parse_marker(marker: str | None) -> str | None:
-    if marker and not marker.isdigit():
-        raise InvalidParameterValueError(f"Marker {marker!r} is not a marker this service returned")
+    """A ``Marker`` this service returned (a position: ASCII digits, far fewer than ``int`` refuses)."""
+    if marker and not _MARKER.fullmatch(marker):
+        shown = marker if len(marker) <= 40 else f"{marker[:37]}..."
+        raise InvalidParameterValueError(f"Marker {shown!r} is not a marker this service returned")
     return marker or None
 
 

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import dataclasses
 import json
+import logging
 import sqlite3
 import threading
 from collections.abc import Iterator
@@ -21,36 +22,23 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Protocol
 
+from powertools_durable.local.store_schema import (
+    SCHEMA_VERSION,
+    TABLES,
+    DamagedExecutionError,
+    DamagedStoreError,
+    StoreError,
+    create_schema,
+    parse_body,
+    repair_hint,
+    schema_problems,
+)
 from powertools_durable.service.wire import WireDict
 
-SCHEMA_VERSION = 1
+logger = logging.getLogger(__name__)
+
+RUNNING = "RUNNING"  # the one status in which an execution is kept in memory
 DEFAULT_STORE = Path(".powertools-durable") / "emulator.sqlite3"
-
-_SCHEMA = """
-CREATE TABLE executions (
-    arn TEXT PRIMARY KEY, seq INTEGER NOT NULL, function_name TEXT NOT NULL, name TEXT NOT NULL,
-    status TEXT NOT NULL, record TEXT NOT NULL, last_event_id INTEGER NOT NULL DEFAULT 0
-);
-CREATE UNIQUE INDEX executions_by_name ON executions (function_name, name);
-CREATE INDEX executions_by_seq ON executions (seq);
-CREATE INDEX executions_by_status ON executions (status);
-CREATE TABLE operations (
-    arn TEXT NOT NULL, op_id TEXT NOT NULL, seq INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (arn, op_id)
-);
-CREATE TABLE events (
-    arn TEXT NOT NULL, event_id INTEGER NOT NULL, timestamp_ms INTEGER NOT NULL, body TEXT NOT NULL,
-    PRIMARY KEY (arn, event_id)
-);
-CREATE TABLE invocation_logs (
-    arn TEXT NOT NULL, request_id TEXT NOT NULL, seq INTEGER NOT NULL, logs TEXT NOT NULL,
-    PRIMARY KEY (arn, request_id)
-);
-"""
-
-
-class StoreError(RuntimeError):
-    """The store cannot be used (e.g. written by a newer version)."""
 
 
 class ConflictError(RuntimeError):
@@ -68,7 +56,7 @@ class ExecutionRecord:
     input_payload: str
     start_ms: int
     execution_timeout: int  # seconds
-    status: str = "RUNNING"
+    status: str = RUNNING
     end_ms: int | None = None
     result: str | None = None
     error: WireDict | None = None
@@ -86,6 +74,11 @@ class ExecutionRecord:
         return self.start_ms + self.execution_timeout * 1000
 
 
+def parse_record(text: str) -> ExecutionRecord:
+    """An ``executions.record`` value; ValueError or TypeError when it is damaged."""
+    return ExecutionRecord(**json.loads(text))
+
+
 @dataclass
 class Commit:
     """One atomic change of one execution."""
@@ -96,6 +89,7 @@ class Commit:
     expect_token: str | None = None
     expect_invocation: str | None = None
     logs: tuple[str, str] | None = None  # (request id, captured output)
+    creates: list[Commit] = field(default_factory=list)  # new executions (chained invokes' targets), same transaction
 
 
 class Store(Protocol):
@@ -142,16 +136,14 @@ def _record_json(record: ExecutionRecord) -> str:
     return json.dumps(dataclasses.asdict(record), separators=(",", ":"))
 
 
-def _record(text: str) -> ExecutionRecord:
-    return ExecutionRecord(**json.loads(text))
-
-
 class SQLiteStore:
     """:class:`Store` on one SQLite connection shared by the service's threads (serialised by a lock).
 
-    The store is the only writer of its file, so it keeps each execution's committed record
-    and a running execution's operations in memory after the first read (updated only once a
-    transaction has committed): the hot path of a checkpoint then reads nothing from SQLite.
+    The store is the only writer of its file, so it keeps a *running* execution's committed
+    record and operations in memory after the first read (updated only once a transaction has
+    committed): the hot path of a checkpoint then reads nothing from SQLite. An execution that
+    ends (or is deleted) leaves memory and is read from SQLite on demand, so memory stays
+    bounded by the executions in flight however many have run.
     """
 
     def __init__(self, path: str | Path = DEFAULT_STORE) -> None:
@@ -161,21 +153,34 @@ class SQLiteStore:
         self._lock = threading.RLock()
         self._records: dict[str, ExecutionRecord] = {}
         self._operations: dict[str, dict[str, WireDict]] = {}
+        self.damaged: dict[str, str] = {}  # executions found damaged (and skipped), with what is wrong
         self._db = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
-        if self.path != ":memory:":
-            self._db.execute("PRAGMA journal_mode=WAL")
-            self._db.execute("PRAGMA synchronous=NORMAL")
-        self._open_schema()
+        try:
+            if self.path != ":memory:":
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+            self._open_schema()
+        except sqlite3.DatabaseError as exc:
+            self._db.close()
+            raise DamagedStoreError(
+                f"the store {self.path} cannot be read as a SQLite database ({exc}): move the file aside "
+                f"(mv {self.path} {self.path}.damaged) to start with an empty store"
+            ) from None
+        except StoreError:
+            self._db.close()
+            raise
 
     def _open_schema(self) -> None:
         with self._transaction() as db:
-            exists = db.execute("SELECT 1 FROM sqlite_master WHERE type='table' AND name='schema_version'").fetchone()
-            if not exists:
-                for statement in filter(str.strip, _SCHEMA.split(";")):
-                    db.execute(statement)
-                db.execute("CREATE TABLE schema_version (version INTEGER NOT NULL)")
-                db.execute("INSERT INTO schema_version VALUES (?)", (SCHEMA_VERSION,))
+            names = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type='table'")}
+            if not names.intersection(TABLES):
+                create_schema(db)
                 return
+            problems = schema_problems(db)
+            if problems:
+                raise DamagedStoreError(
+                    f"the store {self.path} is damaged ({'; '.join(problems)}): {repair_hint(self.path)}"
+                )
             (version,) = db.execute("SELECT version FROM schema_version").fetchone()
         if version > SCHEMA_VERSION:
             raise StoreError(
@@ -204,16 +209,19 @@ class SQLiteStore:
             rows = self._query("SELECT record FROM executions WHERE arn=?", (arn,))
             if not rows:
                 return None
-            record = self._records[arn] = _record(rows[0][0])
+            record = self._parse_record(arn, rows[0][0])
+            if record.status == RUNNING:
+                self._records[arn] = record
         return record
 
     def _remember(self, commit: Commit) -> None:
-        """Update the in-memory copies once the transaction has committed."""
+        """Update the in-memory copies once the transaction has committed (an ended execution leaves memory)."""
         arn = commit.record.arn
-        self._records[arn] = dataclasses.replace(commit.record)
-        if commit.record.status != "RUNNING":
+        if commit.record.status != RUNNING:
+            self._records.pop(arn, None)
             self._operations.pop(arn, None)
             return
+        self._records[arn] = dataclasses.replace(commit.record)
         cached = self._operations.get(arn)
         if cached is not None:
             cached.update({op["Id"]: dict(op) for op in commit.operations})
@@ -223,20 +231,28 @@ class SQLiteStore:
         with self._lock:
             with self._transaction() as db:
                 row = db.execute(
-                    "SELECT record FROM executions WHERE function_name=? AND name=?",
+                    "SELECT arn, record FROM executions WHERE function_name=? AND name=?",
                     (record.function_name, record.name),
                 ).fetchone()
                 if row:
-                    return _record(row[0]), False
-                (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM executions").fetchone()
-                db.execute(
-                    "INSERT INTO executions (arn, seq, function_name, name, status, record) VALUES (?,?,?,?,?,?)",
-                    (record.arn, seq, record.function_name, record.name, record.status, _record_json(record)),
-                )
-                self._apply(db, commit)
-            self._remember(commit)
-            self._operations[record.arn] = {op["Id"]: dict(op) for op in commit.operations}
+                    return self._parse_record(row[0], row[1]), False
+                self._insert(db, commit)
+            self._remember_created(commit)
         return dataclasses.replace(record), True
+
+    def _insert(self, db: sqlite3.Connection, commit: Commit) -> None:
+        record = commit.record
+        (seq,) = db.execute("SELECT COALESCE(MAX(seq), 0) + 1 FROM executions").fetchone()
+        db.execute(
+            "INSERT INTO executions (arn, seq, function_name, name, status, record) VALUES (?,?,?,?,?,?)",
+            (record.arn, seq, record.function_name, record.name, record.status, _record_json(record)),
+        )
+        self._apply(db, commit)
+
+    def _remember_created(self, commit: Commit) -> None:
+        self._remember(commit)
+        if commit.record.status == RUNNING:
+            self._operations[commit.record.arn] = {op["Id"]: dict(op) for op in commit.operations}
 
     def get(self, arn: str) -> ExecutionRecord | None:
         with self._lock:
@@ -244,27 +260,56 @@ class SQLiteStore:
             return dataclasses.replace(record) if record is not None else None
 
     def executions(self, function_name: str | None = None, status: str | None = None) -> list[ExecutionRecord]:
-        sql, params = "SELECT record FROM executions WHERE 1=1", list[str]()
+        """Executions in start order; a damaged one is reported (logged once, kept in :attr:`damaged`) and skipped."""
+        sql, params = "SELECT arn, record FROM executions WHERE 1=1", list[str]()
         if function_name is not None:
             sql, params = sql + " AND function_name=?", [*params, function_name]
         if status is not None:
             sql, params = sql + " AND status=?", [*params, status]
-        return [_record(row[0]) for row in self._query(sql + " ORDER BY seq", tuple(params))]
+        records = []
+        for arn, text in self._query(sql + " ORDER BY seq", tuple(params)):
+            try:
+                records.append(self._parse_record(arn, text))
+            except DamagedExecutionError:
+                continue
+        return records
+
+    def _parse_record(self, arn: str, text: str) -> ExecutionRecord:
+        try:
+            return parse_record(text)
+        except (ValueError, TypeError) as exc:
+            raise self._damaged(arn, f"its executions row is not a valid record: {exc}") from None
+
+    def _parse_bodies(self, arn: str, table: str, rows: list[Any]) -> list[WireDict]:
+        bodies = []
+        for key, text in rows:
+            try:
+                bodies.append(parse_body(text))
+            except ValueError as exc:
+                raise self._damaged(arn, f"its {table} row {key} is not valid JSON: {exc}") from None
+        return bodies
+
+    def _damaged(self, arn: str, problem: str) -> DamagedExecutionError:
+        error = DamagedExecutionError(self.path, arn, problem)
+        if arn not in self.damaged:
+            self.damaged[arn] = problem
+            logger.error("%s", error)
+        return error
 
     def operations(self, arn: str) -> list[WireDict]:
         with self._lock:
             operations = self._operations.get(arn)
             if operations is None:
-                rows = self._query("SELECT body FROM operations WHERE arn=? ORDER BY seq", (arn,))
-                operations = {op["Id"]: op for op in (json.loads(row[0]) for row in rows)}
+                rows = self._query("SELECT op_id, body FROM operations WHERE arn=? ORDER BY seq", (arn,))
+                operations = {op["Id"]: op for op in self._parse_bodies(arn, "operations", rows)}
                 record = self._cached_record(arn)
-                if record is not None and record.status == "RUNNING":
+                if record is not None and record.status == RUNNING:
                     self._operations[arn] = operations
             return [dict(op) for op in operations.values()]
 
     def events(self, arn: str) -> list[WireDict]:
-        rows = self._query("SELECT body FROM events WHERE arn=? ORDER BY event_id", (arn,))
-        return [json.loads(row[0]) for row in rows]
+        rows = self._query("SELECT event_id, body FROM events WHERE arn=? ORDER BY event_id", (arn,))
+        return self._parse_bodies(arn, "events", rows)
 
     def logs(self, arn: str) -> list[tuple[str, str]]:
         rows = self._query("SELECT request_id, logs FROM invocation_logs WHERE arn=? ORDER BY seq", (arn,))
@@ -297,7 +342,11 @@ class SQLiteStore:
                     (record.status, _record_json(record), record.arn),
                 )
                 numbered = self._apply(db, commit)
+                for created in commit.creates:
+                    self._insert(db, created)
             self._remember(commit)
+            for created in commit.creates:
+                self._remember_created(created)
         return numbered
 
     def _apply(self, db: sqlite3.Connection, commit: Commit) -> list[WireDict]:
@@ -326,6 +375,11 @@ class SQLiteStore:
                 (arn, commit.logs[0], seq + 1, commit.logs[1]),
             )
         return numbered
+
+    def memory_footprint(self) -> dict[str, int]:
+        """How many executions this store holds in memory (bounded by those running)."""
+        with self._lock:
+            return {"records": len(self._records), "operations": len(self._operations)}
 
     def close(self) -> None:
         with self._lock:

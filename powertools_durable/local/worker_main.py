@@ -1,7 +1,9 @@
 """The process of one emulated Lambda execution environment (started by :mod:`.workers`).
 
 ``python -m powertools_durable.local.worker_main RESPONSE_FD``: imports the function's handler
-once (the cold start), then serves invocations until its stdin closes. Requests arrive on stdin
+once (the cold start), then serves invocations until its stdin closes (then it ends at once, with
+whatever the function started: the emulator exited, even by ``kill -9``, and nobody is left to
+answer). Requests arrive on stdin
 and responses leave on ``RESPONSE_FD``, both as frames (4-byte big-endian length + JSON); stdin
 is then pointed at /dev/null so user code cannot read the channel. The function's stdout and
 stderr (fds 1 and 2) are whatever the parent gave; it attributes their bytes to invocations.
@@ -17,8 +19,11 @@ import decimal
 import importlib
 import json
 import os
+import queue
+import signal
 import struct
 import sys
+import threading
 import time
 import traceback
 from typing import Any, BinaryIO
@@ -110,23 +115,40 @@ def load_handler(name: str) -> Any:
     return handler
 
 
+def end_environment() -> None:
+    """The emulator is gone (or done with us): end this process and whatever the function started."""
+    _flush_output()
+    if os.getpgrp() == os.getpid():  # our own session (the emulator starts us so): Lambda ends the sandbox
+        os.killpg(os.getpid(), signal.SIGKILL)
+    os._exit(0)
+
+
+def _read_requests(requests: BinaryIO, inbox: queue.SimpleQueue[Any]) -> None:
+    """Hand requests to the main thread; at end of input (the emulator exited, even by ``kill -9``) end at once,
+    whether an invocation is running or not: nobody is left to answer."""
+    while (request := read_frame(requests)) is not None:
+        inbox.put(request)
+    end_environment()
+
+
 def main(argv: list[str]) -> int:
     response_fd = int(argv[1])
     requests = os.fdopen(os.dup(0), "rb")
     devnull = os.open(os.devnull, os.O_RDONLY)
     os.dup2(devnull, 0)
     os.close(devnull)
+    inbox: queue.SimpleQueue[Any] = queue.SimpleQueue()
+    threading.Thread(target=_read_requests, args=(requests, inbox), name="emulator-channel", daemon=True).start()
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     if sys.path[0] != task_root:  # ``-m`` already put the working directory (the task root) first
         sys.path.insert(0, task_root)
     handler = load_handler(os.environ["_HANDLER"])
     _flush_output()
     write_frame(response_fd, b'{"ready": true}')
-    while (request := read_frame(requests)) is not None:
-        response = invoke(handler, request)
+    while True:
+        response = invoke(handler, inbox.get())
         _flush_output()
         write_frame(response_fd, response)
-    return 0
 
 
 if __name__ == "__main__":

@@ -16,6 +16,7 @@ worker stays warm.
 from __future__ import annotations
 
 import contextlib
+import functools
 import json
 import os
 import secrets
@@ -28,7 +29,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -280,6 +281,31 @@ class WorkerPool:
     ) -> InvocationOutcome:
         """Blocking and thread-safe: runs one invocation in a warm worker process of the function
         (starting one if none is idle), as Lambda runs execution environments."""
+        with self.reserve(spec) as run:
+            return run(event, request_id=request_id, timeout_scale=timeout_scale)
+
+    @contextlib.contextmanager
+    def reserve(self, spec: FunctionSpec) -> Iterator[Callable[..., InvocationOutcome]]:
+        """Wait for a worker of ``spec`` and hold it for the ``with`` block; yields ``run(event, ...)``.
+
+        The scheduler records an invocation as begun only once it holds a worker, so an
+        invocation that merely waited in the queue is not a failed attempt after a crash.
+        """
+        worker = self._acquire(spec)
+        try:
+            yield functools.partial(self._run, worker, spec)
+        finally:
+            self._release(worker)
+
+    def _run(
+        self,
+        worker: _Worker,
+        spec: FunctionSpec,
+        event: Any,
+        *,
+        request_id: str | None = None,
+        timeout_scale: float = 1.0,
+    ) -> InvocationOutcome:
         if timeout_scale <= 0:
             raise ValueError("timeout_scale must be positive")
         request_id = request_id or str(uuid.uuid4())
@@ -290,7 +316,6 @@ class WorkerPool:
             "trace_id": trace_header(),
         }
         wall_timeout = max(spec.timeout / timeout_scale, MIN_WALL_TIMEOUT_S)
-        worker = self._acquire(spec)
         start_ms = _now_ms()
         output: Any = None
         error: dict[str, Any] | None = None
@@ -312,7 +337,6 @@ class WorkerPool:
         finally:
             end_ms = _now_ms()
             logs = worker.take_logs()
-            self._release(worker)
         outcome = InvocationOutcome(request_id, output, error, logs, start_ms, end_ms)
         if self.on_outcome is not None:  # the terminal's START / END / REPORT lines
             self.on_outcome(spec, event, outcome)

@@ -13,8 +13,6 @@ from powertools_durable import (
     DurableContext,
     Duration,
     RetryDecision,
-    SerDes,
-    SerDesContext,
     StepConfig,
     WithRetryConfig,
     durable_execution,
@@ -23,6 +21,8 @@ from powertools_durable import (
 from powertools_durable.exceptions import InvocationError, RetryableSerDesError
 from powertools_durable.local.memory import InMemoryDurableService
 from powertools_durable.service.wire import WireDict
+
+from .test_with_retry import FlakyOffloadSerDes
 
 _scalars = st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=8))
 _junk_values = st.recursive(
@@ -151,37 +151,20 @@ def test_malformed_state_pages_fail_the_invocation(page: Any) -> None:
         handler(service.envelope(), None)
 
 
-class _FlakySerDes(SerDes[int]):
-    """Its store times out on the first write: a transient fault, to be retried by Lambda."""
-
-    def __init__(self) -> None:
-        self.failures = 1
-
-    def serialize(self, value: int, serdes_context: SerDesContext) -> str:
-        if self.failures:
-            self.failures -= 1
-            raise RetryableSerDesError("offload store timed out")
-        return json.dumps(value)
-
-    def deserialize(self, data: str, serdes_context: SerDesContext) -> int:
-        result: int = json.loads(data)
-        return result
-
-
 @pytest.mark.parametrize("wrapped", [True, False])
 def test_with_retry_never_turns_a_failed_invocation_into_a_durable_wait(wrapped: bool) -> None:
     # GIVEN a with_retry block whose step's serdes fails transiently, and a strategy that would retry
     service = InMemoryDurableService()
     service.start({})
-    serdes = _FlakySerDes()
+    serdes = FlakyOffloadSerDes(failures=1)
     consulted: list[BaseException] = []
 
     def strategy(error: Exception, attempt: int) -> RetryDecision:
         consulted.append(error)
         return RetryDecision.retry(Duration.from_seconds(5))
 
-    def block(ctx: DurableContext, attempt: int) -> int:
-        return ctx.step(lambda _: 7, name="s", config=StepConfig(serdes=serdes))
+    def block(ctx: DurableContext, attempt: int) -> str:
+        return ctx.step(lambda _: "seven", name="s", config=StepConfig(serdes=serdes))
 
     config = WithRetryConfig(retry_strategy=strategy, wrap_with_run_in_child_context=wrapped)
     handler = durable_execution(boto3_client=service)(lambda e, c: with_retry(c, block, config, name="r"))
@@ -191,4 +174,4 @@ def test_with_retry_never_turns_a_failed_invocation_into_a_durable_wait(wrapped:
     assert consulted == []
     assert not any(u["Type"] == "WAIT" for call in service.calls for u in call.updates)
     # AND the retried invocation succeeds
-    assert handler(service.envelope(), None) == {"Status": "SUCCEEDED", "Result": "7"}
+    assert handler(service.envelope(), None) == {"Status": "SUCCEEDED", "Result": '"seven"'}

@@ -74,6 +74,15 @@ def echo(event: Any, ctx: DurableContext) -> Any:
     return event
 
 
+def awaits_callback(event: Any, ctx: DurableContext) -> Any:
+    callback = ctx.create_callback(name="approval")
+    return {"answer": callback.result()}
+
+
+def invokes_echo(event: Any, ctx: DurableContext) -> Any:
+    return ctx.invoke("Echo", event, name="call")
+
+
 HANDLERS = {
     "StepWaitStep": step_wait_step,
     "TwoWaits": two_waits,
@@ -83,5 +92,7 @@ HANDLERS = {
     "CrashOnce": crash_once,
     "CrashAlways": crash_always,
     "Blocks": blocks,
+    "AwaitsCallback": awaits_callback,
     "Echo": echo,
+    "InvokesEcho": invokes_echo,
 }

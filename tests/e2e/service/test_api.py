@@ -173,7 +173,8 @@ def test_malformed_unknown_and_oversized_requests_are_4xx_and_the_server_keeps_s
         emulator, "POST", f"/2025-12-01/durable-executions/{_quoted(arn)}/checkpoint", b"{not json"
     )
     assert status == 400
-    assert headers["x-amzn-errortype"] == "InvalidRequestContentException"
+    # CheckpointDurableExecution declares no InvalidRequestContentException (Invoke does): botocore's model
+    assert headers["x-amzn-errortype"] == "InvalidParameterValueException"
     assert set(body) == {"Type", "message"}
     status, headers, _ = _raw(emulator, "POST", "/2015-03-31/functions/Echo/invocations", b"[1,")
     assert (status, headers["x-amzn-errortype"]) == (400, "InvalidRequestContentException")

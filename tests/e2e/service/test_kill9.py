@@ -3,52 +3,18 @@
 from __future__ import annotations
 
 import json
-import os
-import signal
-import socket
-import subprocess
-import sys
 import time
 from pathlib import Path
 from typing import Any
 
 import pytest
-from botocore.exceptions import BotoCoreError, ClientError
 
 from tests.e2e.service.standin import client
+from tests.e2e.service.subprocess_emulator import free_port as _free_port
+from tests.e2e.service.subprocess_emulator import kill9 as _kill9
+from tests.e2e.service.subprocess_emulator import start as _start
 
 pytestmark = pytest.mark.e2e
-
-ROOT = Path(__file__).resolve().parents[3]
-CLI = [str(Path(sys.executable).parent / "powertools-durable")]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
-
-
-def _start(port: int, store: Path, log: Path) -> subprocess.Popen[bytes]:
-    command = [*CLI, "local", "start", "--template", str(ROOT / "template.yaml"), "--port", str(port)]
-    command += ["--store", str(store), "--time-scale", "1"]
-    with log.open("ab") as out:
-        process = subprocess.Popen(command, cwd=ROOT, stdout=out, stderr=subprocess.STDOUT, start_new_session=True)
-    lambda_client = client(f"http://127.0.0.1:{port}")
-    deadline = time.monotonic() + 30
-    while time.monotonic() < deadline:
-        try:
-            lambda_client.get_function_configuration(FunctionName="WaitOnlyFunction")
-            return process
-        except (BotoCoreError, ClientError):
-            assert process.poll() is None, log.read_text()
-            time.sleep(0.1)
-    raise AssertionError(f"the emulator did not start: {log.read_text()}")
-
-
-def _kill9(process: subprocess.Popen[bytes]) -> None:
-    os.killpg(process.pid, signal.SIGKILL)  # the emulator and its worker processes, like a machine crash
-    process.wait(timeout=10)
 
 
 def _kinds(lambda_client: Any, arn: str) -> list[str]:

@@ -74,3 +74,15 @@ def test_a_failing_callback_does_not_stop_the_clock() -> None:
         assert fired.wait(2)
     finally:
         clock.close()
+
+
+def test_the_clock_drops_cancelled_timers() -> None:
+    # GIVEN a clock with many timers far in the future, all cancelled (execution timeouts after their ends)
+    clock = ScaledClock()
+    try:
+        for i in range(5000):
+            clock.call_at(clock.now_ms() + 86_400_000 + i, lambda: None).cancel()
+        # THEN the heap does not keep all of them
+        assert clock.pending_timers() <= 2048
+    finally:
+        clock.close()
