@@ -6,6 +6,11 @@ set -euo pipefail
 powertools-durable local start --template template.yaml --port 5000 --time-scale 60
 # --8<-- [end:start]
 
+# --8<-- [start:start-sam]
+powertools-durable local start --parameter-overrides Stage=dev ParameterKey=LogLevel,ParameterValue=DEBUG \
+  --env-vars env-vars.json --region eu-west-1
+# --8<-- [end:start-sam]
+
 # --8<-- [start:cli]
 powertools-durable local invoke OrderFunction --input '{"order_id": "o-1"}' --wait
 powertools-durable local executions OrderFunction
@@ -21,6 +26,7 @@ aws lambda get-durable-execution-history --endpoint-url http://127.0.0.1:5000 --
 # --8<-- [start:callback]
 powertools-durable local history "$EXECUTION_ARN"
 powertools-durable local callback succeed "$CALLBACK_ID" --payload '{"approved": true}'
+powertools-durable local callback succeed "$CALLBACK_ID" --payload approved
 powertools-durable local callback fail "$CALLBACK_ID" --error-type Rejected --error-message "over budget"
 powertools-durable local callback heartbeat "$CALLBACK_ID"
 # --8<-- [end:callback]

@@ -1,24 +1,27 @@
 """``powertools-durable``: the command line of the local emulator.
 
 ``local start`` serves a SAM template; ``local doctor`` checks (and repairs) its store;
-``local invoke|executions|history|callback`` talk to a running
-emulator through boto3 (``--endpoint``, default http://127.0.0.1:5000), exactly as they would
-talk to AWS; ``demo`` runs a step-wait-step execution on an in-process emulator.
+``local invoke|executions|history|callback`` talk to a running emulator through boto3
+(``--endpoint``, default http://127.0.0.1:5000), exactly as they would talk to AWS
+(:mod:`.client_commands`); ``demo`` runs a step-wait-step execution on an in-process emulator.
+Every error a user can fix is one line that says what to do, never a traceback.
 """
 
 from __future__ import annotations
 
 import argparse
+import errno
 import ipaddress
-import json
 import os
 import sys
-import urllib.parse
-import urllib.request
+import urllib.error
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
+from powertools_durable.local import client_commands
+from powertools_durable.local.client_commands import DEFAULT_ENDPOINT, ENV_ENDPOINT, CliError
 from powertools_durable.local.conformance.command import add_arguments as add_conformance_arguments
 from powertools_durable.local.conformance.command import run as run_conformance
 from powertools_durable.tools.commands import add_commands as add_tool_commands
@@ -26,8 +29,7 @@ from powertools_durable.tools.commands import add_commands as add_tool_commands
 if TYPE_CHECKING:
     from powertools_durable.local.emulator import LocalEmulator
 
-DEFAULT_ENDPOINT = "http://127.0.0.1:5000"
-ENV_ENDPOINT = "POWERTOOLS_DURABLE_ENDPOINT"
+BUILT_TEMPLATE = Path(".aws-sam") / "build" / "template.yaml"
 
 
 def _parser() -> argparse.ArgumentParser:
@@ -42,7 +44,12 @@ def _parser() -> argparse.ArgumentParser:
     sub = local.add_subparsers(dest="local_command", required=True)
 
     start = sub.add_parser("start", help="serve the functions of a SAM template")
-    start.add_argument("--template", "-t", default="template.yaml", help="SAM template (default: template.yaml)")
+    start.add_argument(
+        "--template",
+        "-t",
+        default=None,
+        help=f"SAM template (default: {BUILT_TEMPLATE} after `sam build`, else template.yaml)",
+    )
     start.add_argument(
         "--host",
         default="127.0.0.1",
@@ -53,6 +60,28 @@ def _parser() -> argparse.ArgumentParser:
         "--store", default=None, help="SQLite file, or :memory: (default: .powertools-durable/emulator.sqlite3)"
     )
     start.add_argument("--time-scale", type=float, default=1.0, help="modelled time runs this many times faster")
+    start.add_argument(
+        "--parameter-overrides",
+        nargs="+",
+        action="extend",
+        default=None,
+        metavar="KEY=VALUE",
+        help="template parameters, as sam local takes them: Key=Value or ParameterKey=Key,ParameterValue=Value",
+    )
+    start.add_argument(
+        "--env-vars",
+        default=None,
+        metavar="FILE",
+        help='JSON file overriding variables, as sam local reads it: {"LogicalId": {"VAR": "v"}, "Parameters": {...}}',
+    )
+    start.add_argument(
+        "--region",
+        default=os.environ.get("AWS_REGION") or "us-east-1",
+        help="the functions' AWS_REGION and AWS::Region (default: $AWS_REGION, else us-east-1)",
+    )
+    start.add_argument(
+        "--quiet", "-q", action="store_true", help="print no START / END / REPORT lines nor the functions' output"
+    )
 
     doctor = sub.add_parser("doctor", help="check an emulator store for damage; --repair quarantines it")
     doctor.add_argument("--store", default=None, help="SQLite file (default: .powertools-durable/emulator.sqlite3)")
@@ -106,22 +135,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     handlers = {
         "start": _start,
         "doctor": _doctor,
-        "invoke": _invoke,
-        "executions": _executions,
-        "history": _history,
-        "callback": _callback,
+        "invoke": client_commands.invoke,
+        "executions": client_commands.executions,
+        "history": client_commands.history,
+        "callback": client_commands.callback,
     }
     try:
         return handlers[args.local_command](args)
     except KeyboardInterrupt:
         return 130
     except Exception as exc:  # one clear line, not a traceback, for the errors people make
-        print(f"powertools-durable: {_one_line(exc)}", file=sys.stderr)
+        print(f"powertools-durable: {_one_line(exc, getattr(args, 'endpoint', None))}", file=sys.stderr)
         return 1
 
 
-def _one_line(exc: Exception) -> str:
+def _one_line(exc: Exception, endpoint: str | None = None) -> str:
     """``Code: message`` of an AWS error (botocore's ClientError), ``Type: message`` of any other."""
+    if isinstance(exc, CliError):
+        return str(exc)
+    if type(exc).__name__ == "EndpointConnectionError" or isinstance(exc, urllib.error.URLError | ConnectionError):
+        return (
+            f"no emulator answers at {endpoint or DEFAULT_ENDPOINT}: start one with `powertools-durable local start`"
+            f" (or point --endpoint / ${ENV_ENDPOINT} at yours)"
+        )
     error = (getattr(exc, "response", None) or {}).get("Error") if hasattr(exc, "operation_name") else None
     if error and error.get("Code"):
         return f"{error['Code']}: {error.get('Message', '')}".rstrip(": ")
@@ -141,7 +177,11 @@ def is_loopback(host: str) -> bool:
 def _start(args: argparse.Namespace) -> int:
     from powertools_durable.local.emulator import LocalEmulator  # noqa: PLC0415
     from powertools_durable.local.store import DEFAULT_STORE  # noqa: PLC0415
+    from powertools_durable.local.template import TemplateError  # noqa: PLC0415
+    from powertools_durable.local.terminal import InvocationPrinter  # noqa: PLC0415
 
+    template = Path(args.template) if args.template else (BUILT_TEMPLATE if BUILT_TEMPLATE.exists() else None)
+    template = template or Path("template.yaml")
     if not is_loopback(args.host):
         print(
             f"powertools-durable: WARNING: binding {args.host}, not a loopback address. The emulator has no "
@@ -150,14 +190,36 @@ def _start(args: argparse.Namespace) -> int:
             flush=True,
         )
     store = args.store or str(DEFAULT_STORE)
-    emulator = LocalEmulator(
-        Path(args.template), store=store, time_scale=args.time_scale, host=args.host, port=args.port
-    )
+    warnings.showwarning = _show_warning
+    try:
+        emulator = LocalEmulator(
+            template,
+            store=store,
+            time_scale=args.time_scale,
+            host=args.host,
+            port=args.port,
+            region=args.region,
+            parameter_overrides=args.parameter_overrides,
+            env_vars=args.env_vars,
+            on_invocation=None if args.quiet else InvocationPrinter(),
+        )
+    except TemplateError as exc:
+        raise CliError(f"{template}: {exc}") from None
+    except OSError as exc:
+        if exc.errno == errno.EADDRINUSE:
+            raise CliError(
+                f"port {args.port} on {args.host} is already in use (another emulator?):"
+                " stop it, or choose another port with --port"
+            ) from None
+        raise
 
     def ready(running: LocalEmulator) -> None:
         names = ", ".join(sorted(running.functions)) or "(none)"
         print(f"powertools-durable emulator on {running.endpoint_url} (store {store}, time x{args.time_scale})")
+        print(f"template: {template}")
         print(f"functions: {names}")
+        for runtime, interpreter in _other_interpreters(running):
+            print(f"{runtime} functions run on {interpreter} (compiled dependencies need `sam build` for it)")
         if running.recovered:
             print(f"resumed {running.recovered} running execution(s)")
         for message in _damaged(running):
@@ -166,6 +228,19 @@ def _start(args: argparse.Namespace) -> int:
 
     emulator.serve(on_ready=ready)
     return 0
+
+
+def _other_interpreters(running: LocalEmulator) -> list[tuple[str, str]]:
+    """``(Runtime, interpreter)`` of functions that do not run on the emulator's own Python."""
+    chosen = {(spec.runtime, getattr(spec, "interpreter", None)) for spec in running.functions.values()}
+    return sorted((runtime, str(path)) for runtime, path in chosen if path not in (None, sys.executable))
+
+
+def _show_warning(
+    message: Warning | str, category: type[Warning], filename: str, lineno: int, *rest: Any, **options: Any
+) -> None:
+    """Warnings about the template, one line each on stderr (not Python's two-line form)."""
+    print(f"warning: {message}", file=sys.stderr)
 
 
 def _damaged(running: LocalEmulator) -> list[str]:
@@ -209,115 +284,6 @@ def _doctor(args: argparse.Namespace) -> int:
         print(f"still damaged: {'; '.join(map(str, left))}", file=sys.stderr)
         return 1
     return 0
-
-
-def _client(endpoint: str) -> Any:
-    import boto3  # noqa: PLC0415 - only the client commands need it
-    from botocore.config import Config  # noqa: PLC0415
-
-    return boto3.client(
-        "lambda",
-        endpoint_url=endpoint,
-        region_name=os.environ.get("AWS_REGION", "us-east-1"),
-        aws_access_key_id="local",
-        aws_secret_access_key="local",  # the emulator accepts any signature
-        config=Config(retries={"mode": "standard", "max_attempts": 2}, read_timeout=900),
-    )
-
-
-def _events(client: Any, arn: str) -> list[dict[str, Any]]:
-    events: list[dict[str, Any]] = []
-    marker = None
-    while True:
-        page = client.get_durable_execution_history(
-            DurableExecutionArn=arn, IncludeExecutionData=True, MaxItems=1000, **({"Marker": marker} if marker else {})
-        )
-        events += page["Events"]
-        marker = page.get("NextMarker")
-        if not marker:
-            return events
-
-
-def _logs(endpoint: str, arn: str) -> list[tuple[str, str]]:
-    from powertools_durable.local.server import LOCAL_PREFIX  # noqa: PLC0415
-
-    url = f"{endpoint}{LOCAL_PREFIX}/durable-executions/{urllib.parse.quote(arn, safe='')}/logs"
-    with urllib.request.urlopen(url, timeout=30) as response:
-        body = json.loads(response.read())
-    return [(item["RequestId"], item["Logs"]) for item in body["Invocations"]]
-
-
-def _print_timeline(endpoint: str, arn: str, logs: bool) -> None:
-    from powertools_durable.local.timeline import format_timeline  # noqa: PLC0415
-
-    client = _client(endpoint)
-    print(format_timeline(_events(client, arn), _logs(endpoint, arn) if logs else None))
-
-
-def _invoke(args: argparse.Namespace) -> int:
-    payload = args.input if args.input is not None else "{}"
-    json.loads(payload)  # fail here, clearly, on input that is not JSON
-    client = _client(args.endpoint)
-    options: dict[str, Any] = {"DurableExecutionName": args.name} if args.name else {}
-    invocation_type = "RequestResponse" if args.wait else "Event"
-    response = client.invoke(FunctionName=args.function, InvocationType=invocation_type, Payload=payload, **options)
-    arn = response.get("DurableExecutionArn")
-    print(arn)
-    if not args.wait:
-        return 0
-    body = response["Payload"].read().decode()
-    described = client.get_durable_execution(DurableExecutionArn=arn)
-    print(f"status: {described['Status']}")
-    print(f"{'error' if response.get('FunctionError') else 'result'}: {body}")
-    _print_timeline(args.endpoint, arn, logs=True)
-    return 0 if described["Status"] == "SUCCEEDED" else 1
-
-
-def _executions(args: argparse.Namespace) -> int:
-    client = _client(args.endpoint)
-    functions = [args.function] if args.function else [f["FunctionName"] for f in client.list_functions()["Functions"]]
-    for function in functions:
-        marker = None
-        while True:
-            page = client.list_durable_executions_by_function(
-                FunctionName=function, **({"Marker": marker} if marker else {})
-            )
-            for execution in page.get("DurableExecutions", []):
-                started = execution["StartTimestamp"].isoformat(timespec="seconds")
-                print(f"{execution['Status']:<10} {started}  {execution['DurableExecutionArn']}")
-            marker = page.get("NextMarker")
-            if not marker:
-                break
-    return 0
-
-
-def _history(args: argparse.Namespace) -> int:
-    if args.json:
-        events = _events(_client(args.endpoint), args.arn)
-        history = {"DurableExecutionArn": args.arn, "Events": events}  # the ARN: for `powertools-durable replay`
-        print(json.dumps(history, indent=2, default=_json_default))
-        return 0
-    _print_timeline(args.endpoint, args.arn, logs=args.logs)
-    return 0
-
-
-def _callback(args: argparse.Namespace) -> int:
-    client = _client(args.endpoint)
-    if args.callback_command == "succeed":
-        client.send_durable_execution_callback_success(CallbackId=args.callback_id, Result=args.payload.encode())
-    elif args.callback_command == "fail":
-        error = {"ErrorType": args.error_type, "ErrorMessage": args.error_message}
-        client.send_durable_execution_callback_failure(
-            CallbackId=args.callback_id, Error={k: v for k, v in error.items() if v is not None}
-        )
-    else:
-        client.send_durable_execution_callback_heartbeat(CallbackId=args.callback_id)
-    print(f"callback {args.callback_command}: sent")
-    return 0
-
-
-def _json_default(value: Any) -> Any:
-    return value.isoformat() if hasattr(value, "isoformat") else str(value)
 
 
 if __name__ == "__main__":

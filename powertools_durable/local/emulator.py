@@ -7,6 +7,10 @@ Used by ``powertools-durable local start``, the pytest fixture and the conforman
         assert run.status == "SUCCEEDED", run.error
         boto3.client("lambda", endpoint_url=emulator.endpoint_url, ...)
 
+Tests of human-in-the-loop workflows use the API of AWS's testing library: ``run_async``,
+``wait_for_callback``, ``send_callback_success|failure|heartbeat``, ``wait_for_result``
+(see :mod:`.holding_clock` for how skipped time waits for the test's answer).
+
 In the background (``start()``/context manager) the server runs on its own thread, on a
 free port unless one is given; ``serve()`` runs it in the foreground until SIGINT/SIGTERM.
 """
@@ -17,8 +21,7 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import Path
 from types import TracebackType
 from typing import Any
@@ -26,38 +29,29 @@ from typing import Any
 import uvicorn
 
 from powertools_durable.local import arns, history
-from powertools_durable.local.clock import ScaledClock, SkippingClock
+from powertools_durable.local.callbacks import CallbackService
+from powertools_durable.local.clock import ScaledClock
 from powertools_durable.local.executions import RUNNING, ExecutionService
+from powertools_durable.local.holding_clock import HoldingClock
 from powertools_durable.local.invoker import FunctionLike, Invoker
+from powertools_durable.local.overrides import parse_parameter_overrides
+from powertools_durable.local.results import ExecutionResult, operations
 from powertools_durable.local.scheduler import Scheduler
 from powertools_durable.local.server import create_app
 from powertools_durable.local.store import ExecutionRecord, SQLiteStore, Store
 from powertools_durable.local.template import load_template
-from powertools_durable.local.workers import WorkerPool
-from powertools_durable.service.wire import WireDict
+from powertools_durable.local.workers import OutcomeObserver, WorkerPool
+from powertools_durable.service.wire import OperationStatus, OperationType, WireDict
+
+__all__ = ["ExecutionResult", "LocalEmulator"]
 
 InvokerFactory = Callable[[str], Invoker]
+POLL_S = 0.01
 
 
-@dataclass
-class ExecutionResult:
-    """How an execution ended: status, JSON-decoded result, error object and full history."""
-
-    arn: str
-    status: str
-    result: Any = None
-    error: WireDict | None = None
-    history: list[WireDict] = field(default_factory=list)
-    logs: list[tuple[str, str]] = field(default_factory=list)
-
-    def events(self, event_type: str) -> list[WireDict]:
-        """The history's events of one ``EventType``."""
-        return [e for e in self.history if e["EventType"] == event_type]
-
-
-def _worker_pool(region: str) -> InvokerFactory:
+def _worker_pool(region: str, on_invocation: OutcomeObserver | None) -> InvokerFactory:
     def build(endpoint_url: str) -> Invoker:
-        return WorkerPool(endpoint_url, region=region)
+        return WorkerPool(endpoint_url, region=region, on_outcome=on_invocation)
 
     return build
 
@@ -83,6 +77,14 @@ class LocalEmulator:
         Consecutive failed invocations (crash, timeout) after which the execution fails.
     page_size
         Most operations in an invocation event; the SDK pages in the rest.
+    parameter_overrides
+        Template parameter values: a mapping, or SAM CLI's ``Key=Value`` /
+        ``ParameterKey=K,ParameterValue=V`` strings.
+    env_vars
+        SAM CLI's env-vars file (or its content): ``{"LogicalId": {...}, "Parameters": {...}}``.
+    on_invocation
+        Called with ``(spec, event, outcome)`` after each invocation of the default invoker
+        (``local start`` prints START / END / REPORT with it: :mod:`.terminal`).
     """
 
     def __init__(
@@ -98,24 +100,41 @@ class LocalEmulator:
         invoker: InvokerFactory | None = None,
         max_failures: int = 5,
         page_size: int = 1000,
+        parameter_overrides: Mapping[str, Any] | str | Iterable[str] | None = None,
+        env_vars: str | Path | Mapping[str, Any] | None = None,
+        on_invocation: OutcomeObserver | None = None,
     ) -> None:
-        self.functions: dict[str, FunctionLike] = (
-            dict(template) if isinstance(template, Mapping) else dict(load_template(template, region=region))
-        )
-        self.store: Store = store if not isinstance(store, str | Path) else SQLiteStore(store)
-        origin = max(int(time.time() * 1000), self.store.latest_timestamp_ms())
-        self.clock = (SkippingClock if skip_time else ScaledClock)(time_scale, origin_ms=origin)
-        self.region = region
+        if isinstance(template, Mapping):
+            self.functions: Mapping[str, FunctionLike] = dict(template)
+        else:
+            overrides = (
+                dict(parameter_overrides)
+                if isinstance(parameter_overrides, Mapping)
+                else parse_parameter_overrides(parameter_overrides)
+            )
+            self.functions = load_template(template, region=region, parameter_overrides=overrides, env_vars=env_vars)
         # proto=IPPROTO_TCP so asyncio sets TCP_NODELAY on accepted connections (with proto 0 it does not,
         # and every keep-alive response then waits ~40 ms for a delayed ACK)
         self._socket = socket.socket(socket.AF_INET, socket.SOCK_STREAM, socket.IPPROTO_TCP)
         self._socket.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         self._socket.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
-        self._socket.bind((host, port))
+        try:
+            self._socket.bind((host, port))  # before the store and the clock: a busy port leaves nothing open
+        except OSError:
+            self._socket.close()
+            raise
         self.host, self.port = host, self._socket.getsockname()[1]
-        self.invoker = (invoker or _worker_pool(region))(self.endpoint_url)
+        self.store: Store = store if not isinstance(store, str | Path) else SQLiteStore(store)
+        origin = max(int(time.time() * 1000), self.store.latest_timestamp_ms())
+        self.clock: ScaledClock = (HoldingClock if skip_time else ScaledClock)(time_scale, origin_ms=origin)
+        self._awaiting: set[str] = set()  # run_async executions whose result the test has not asked for yet
+        if isinstance(self.clock, HoldingClock):
+            self.clock.held = self._callback_pending
+        self.region = region
+        self.invoker = (invoker or _worker_pool(region, on_invocation))(self.endpoint_url)
         self.service = ExecutionService(self.store, self.clock, self.functions, region=region, page_size=page_size)
         self.scheduler = Scheduler(self.service, self.invoker, max_failures=max_failures)
+        self.callbacks = CallbackService(self.service)
         app = create_app(self.service, self._run_plain)
         config = uvicorn.Config(
             app,
@@ -216,7 +235,8 @@ class LocalEmulator:
         """The execution as it is now (status RUNNING while it runs)."""
         record: ExecutionRecord = self.service.record(arn)
         result = json.loads(record.result) if record.result else None
-        return ExecutionResult(arn, record.status, result, record.error, self.history(arn), self.store.logs(arn))
+        logs, ops = self.store.logs(arn), operations(self.store.operations(arn))
+        return ExecutionResult(arn, record.status, result, record.error, self.history(arn), logs, ops)
 
     def history(self, arn: str) -> list[WireDict]:
         """Every event of the execution, in the wire shape with payloads."""
@@ -224,6 +244,94 @@ class LocalEmulator:
 
     def running(self) -> list[str]:
         return [r.arn for r in self.store.executions(status=RUNNING)]
+
+    # -- the testing API of AWS's testing library ------------------------------------------
+
+    def run_async(self, function: str, input: Any = None, *, name: str | None = None) -> str:
+        """Start an execution and return its ARN at once; time will not skip past its callbacks
+        until :meth:`wait_for_result` is called for it."""
+        arn = self.invoke(function, input, name=name)
+        self._awaiting.add(arn)
+        return arn
+
+    def wait_for_callback(self, execution_arn: str, name: str | None = None, timeout: float = 60) -> str:
+        """Wait (wall seconds) for a pending callback of the execution; its callback id.
+
+        ``name`` is the name given to ``create_callback`` or ``wait_for_callback``; without it,
+        the first pending callback. Raises :class:`TimeoutError`, or :class:`RuntimeError` if
+        the execution ends first.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self._pending_callback(execution_arn, name)
+            if found is not None:
+                return found
+            record = self.service.record(execution_arn)
+            if record.status != RUNNING:
+                raise RuntimeError(
+                    f"execution {execution_arn} ended {record.status} before a callback"
+                    f"{f' named {name!r}' if name else ''} was pending (error: {record.error})"
+                )
+            if time.monotonic() > deadline:
+                raise TimeoutError(f"no callback{f' named {name!r}' if name else ''} pending after {timeout} s")
+            time.sleep(POLL_S)
+
+    def send_callback_success(self, callback_id: str, result: bytes | str | None = None) -> None:
+        """Answer the callback: ``result`` is the payload as sent (JSON for the default serdes: ``'"ok"'``)."""
+        payload = result.decode("utf-8") if isinstance(result, bytes) else result
+        self.callbacks.succeed(callback_id, payload)
+
+    def send_callback_failure(self, callback_id: str, error: BaseException | WireDict | str | None = None) -> None:
+        """Fail the callback: an exception, an ``ErrorObject`` mapping or a message."""
+        if isinstance(error, BaseException):
+            error = {"ErrorType": type(error).__name__, "ErrorMessage": str(error)}
+        elif isinstance(error, str):
+            error = {"ErrorMessage": error}
+        self.callbacks.fail(callback_id, error)
+
+    def send_callback_heartbeat(self, callback_id: str) -> None:
+        self.callbacks.heartbeat(callback_id)
+
+    def wait_for_result(self, execution_arn: str, timeout: float = 60) -> ExecutionResult:
+        """Wait for the execution's end; skipped time resumes for it (unanswered callbacks time out)."""
+        self._awaiting.discard(execution_arn)
+        if isinstance(self.clock, HoldingClock):
+            self.clock.wake()
+        return self.wait(execution_arn, timeout)
+
+    def release_callbacks(self) -> None:
+        """Let time skip past every pending callback again (the fixture calls it after each test:
+        a callback its test left unanswered must not hold the clock for the next tests)."""
+        self._awaiting.clear()
+        if isinstance(self.clock, HoldingClock):
+            self.clock.wake()
+
+    def _pending_callback(self, arn: str, name: str | None) -> str | None:
+        ops = self.store.operations(arn)
+        names = {op["Id"]: op.get("Name") for op in ops}
+        for op in reversed(ops):  # the latest, as AWS's testing library picks
+            if op["Type"] != OperationType.CALLBACK or op["Status"] != OperationStatus.STARTED:
+                continue
+            own, parent = op.get("Name"), names.get(op.get("ParentId") or "")
+            if name is None or name in (own, parent) or own == f"{name} create callback id":
+                callback_id: str | None = (op.get("CallbackDetails") or {}).get("CallbackId")
+                if callback_id:
+                    return callback_id
+        return None
+
+    def _callback_pending(self) -> bool:
+        """Whether an execution the test still has to answer waits on a callback (the clock must not skip)."""
+        for arn in list(self._awaiting):
+            record = self.store.get(arn)
+            if record is None or record.status != RUNNING:
+                self._awaiting.discard(arn)
+                continue
+            if any(
+                op["Type"] == OperationType.CALLBACK and op["Status"] == OperationStatus.STARTED
+                for op in self.store.operations(arn)
+            ):
+                return True
+        return False
 
     def client(self) -> Any:
         """A boto3 ``lambda`` client pointed at this emulator (dummy credentials)."""

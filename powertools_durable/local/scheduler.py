@@ -265,7 +265,8 @@ class Scheduler:
                 status = output.get("Status") if isinstance(output, dict) else type(output).__name__
                 error = {
                     "ErrorType": "Runtime.InvalidDurableOutput",
-                    "ErrorMessage": f"the function returned no durable output envelope (Status {status!r})",
+                    "ErrorMessage": f"the function returned no durable output envelope (Status {status!r}):"
+                    " is its handler decorated with @durable_handler (or @durable_execution)?",
                 }
             completed = history.invocation_completed(record.invocation_start_ms or now, now, request_id, error)
             record.invocation_id = record.token = record.invocation_start_ms = None

@@ -22,6 +22,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
 import uuid
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -274,6 +275,12 @@ class Api:
         logs = await run_in_threadpool(self.service.logs, request.path_params["DurableExecutionArn"])
         return JSONResponse({"Invocations": [{"RequestId": rid, "Logs": text} for rid, text in logs]})
 
+    async def clock(self, request: Request, params: Params) -> Response:
+        """Not an AWS operation: modelled and wall time now, so CLI listings can show wall-clock times."""
+        clock = self.service.clock
+        now = {"ModelledNowMs": clock.now_ms(), "WallNowMs": int(time.time() * 1000)}
+        return JSONResponse({**now, "TimeScale": 1 / clock.wall_seconds(1)})
+
     async def callback_succeed(self, request: Request, params: Params) -> Response:
         raw: bytes = params.get("Result") or b""  # any JSON-free text; SAM sends none when there is no result
         try:
@@ -351,6 +358,7 @@ ROUTES: list[tuple[str, str, str | None, str]] = [
     ("POST", f"{_CALLBACK}/fail", "SendDurableExecutionCallbackFailure", "callback_fail"),
     ("POST", f"{_CALLBACK}/heartbeat", "SendDurableExecutionCallbackHeartbeat", "callback_heartbeat"),
     ("GET", f"{LOCAL_PREFIX}/durable-executions/{{DurableExecutionArn:path}}/logs", None, "invocation_logs"),
+    ("GET", f"{LOCAL_PREFIX}/clock", None, "clock"),
 ]
 """The route table: method, path, the ``lambda`` operation whose input shape checks the request, and the
 :class:`Api` method that serves it. Paths are the operations' ``requestUri`` (an ARN spans path segments,

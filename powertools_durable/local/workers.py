@@ -34,10 +34,20 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from powertools_durable.local import worker_main
+from powertools_durable.local.runtimes import worker_path
 from powertools_durable.local.template import FunctionSpec
 from powertools_durable.local.worker_main import HEADER
 
-WORKER_MODULE = "powertools_durable.local.worker_main"
+PATH_TAIL_ENV = "_POWERTOOLS_DURABLE_SYS_PATH_TAIL"  # read (and removed) by the bootstrap, never by user code
+_BOOTSTRAP = f"""\
+import os, sys
+sys.path += [p for p in os.environ.pop({PATH_TAIL_ENV!r}, "").split(os.pathsep) if p]
+path = sys.argv.pop(1)
+with open(path, "rb") as source:
+    code = compile(source.read(), path, "exec")
+exec(code, {{"__name__": "__main__", "__file__": path, "__builtins__": __builtins__}})
+"""  # the worker script run as __main__ without runpy (~7 ms of imports off every cold start)
 ACCOUNT_ID = "123456789012"
 INIT_TIMEOUT_S = 10.0  # Lambda's init phase limit; a cold start does not eat into the function's Timeout
 MIN_WALL_TIMEOUT_S = 1.0  # a sped-up clock never leaves an invocation less wall time than this
@@ -67,6 +77,9 @@ class InvocationOutcome:
     end_ms: int
 
 
+OutcomeObserver = Callable[[FunctionSpec, Any, InvocationOutcome], None]
+
+
 class _TimedOut(Exception):
     """The worker did not answer before its deadline."""
 
@@ -78,6 +91,13 @@ def _now_ms() -> int:
 def trace_header() -> str:
     """An X-Ray trace header as Lambda sets ``_X_AMZN_TRACE_ID`` (not sampled: nothing is sent)."""
     return f"Root=1-{int(time.time()):08x}-{secrets.token_hex(12)};Parent={secrets.token_hex(8)};Sampled=0"
+
+
+def worker_command(spec: FunctionSpec, response_fd: int) -> list[str]:
+    """The worker as a script on the function's interpreter: it imports nothing of the package itself,
+    so a function's own (vendored) ``powertools_durable`` is the one its handler imports."""
+    interpreter = getattr(spec, "interpreter", None) or sys.executable
+    return [interpreter, "-c", _BOOTSTRAP, str(Path(worker_main.__file__).resolve()), str(response_fd)]
 
 
 def exit_reason(returncode: int) -> str:
@@ -105,8 +125,8 @@ class _Worker:
         self._log_offset = 0
         read_fd, write_fd = os.pipe()
         try:
-            self.process = subprocess.Popen(  # our own interpreter and module
-                [sys.executable, "-m", WORKER_MODULE, str(write_fd)],
+            self.process = subprocess.Popen(  # the function's interpreter, our worker script
+                worker_command(spec, write_fd),
                 stdin=subprocess.PIPE,
                 stdout=self._log_fd,
                 stderr=self._log_fd,
@@ -226,9 +246,18 @@ class WorkerPool:
         ``AWS_REGION`` of the functions.
     max_workers_per_function
         Concurrent invocations of one function beyond this wait for a worker to come free.
+    on_outcome
+        Called with ``(spec, event, outcome)`` after each invocation (``local start`` prints it).
     """
 
-    def __init__(self, endpoint_url: str, *, region: str = "us-east-1", max_workers_per_function: int = 8) -> None:
+    def __init__(
+        self,
+        endpoint_url: str,
+        *,
+        region: str = "us-east-1",
+        max_workers_per_function: int = 8,
+        on_outcome: OutcomeObserver | None = None,
+    ) -> None:
         if max_workers_per_function < 1:
             raise ValueError("max_workers_per_function must be at least 1")
         self.endpoint_url = endpoint_url
@@ -239,6 +268,7 @@ class WorkerPool:
         self._workers: set[_Worker] = set()
         self._closed = False
         self._log_dir = Path(tempfile.mkdtemp(prefix="powertools-durable-workers-"))
+        self.on_outcome = on_outcome
 
     def __enter__(self) -> WorkerPool:
         return self
@@ -307,7 +337,10 @@ class WorkerPool:
         finally:
             end_ms = _now_ms()
             logs = worker.take_logs()
-        return InvocationOutcome(request_id, output, error, logs, start_ms, end_ms)
+        outcome = InvocationOutcome(request_id, output, error, logs, start_ms, end_ms)
+        if self.on_outcome is not None:  # the terminal's START / END / REPORT lines
+            self.on_outcome(spec, event, outcome)
+        return outcome
 
     def function_arn(self, spec: FunctionSpec) -> str:
         return f"arn:aws:lambda:{self.region}:{ACCOUNT_ID}:function:{spec.function_name}"
@@ -336,6 +369,12 @@ class WorkerPool:
             }
         )
         env.update(spec.environment)
+        interpreter = getattr(spec, "interpreter", None) or sys.executable
+        front, tail = worker_path(interpreter, getattr(spec, "layers", ()))
+        python_path = os.pathsep.join(p for p in [*front, env.get("PYTHONPATH", "")] if p)  # the function's own last
+        if python_path:
+            env["PYTHONPATH"] = python_path
+        env[PATH_TAIL_ENV] = os.pathsep.join(tail)
         env["AWS_ENDPOINT_URL_LAMBDA"] = self.endpoint_url
         return env
 

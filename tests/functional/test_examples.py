@@ -467,10 +467,19 @@ def test_emulator_cli_commands_parse():
     from powertools_durable.local.cli import _parser
 
     commands = [c for c in shell_commands(Path("local/commands.sh")) if c[0] == "powertools-durable"]
-    assert len(commands) == 8
+    assert len(commands) == 10
     # THEN the CLI accepts each of them
     for command in commands:
         _parser().parse_args(command[1:])
+
+
+def test_env_vars_example_reads_as_sam_cli_does():
+    # GIVEN the docs' env-vars file / WHEN read / THEN a function's entry wins over Parameters
+    from powertools_durable.local.overrides import function_env_overrides, load_env_vars
+
+    env_vars = load_env_vars(EXAMPLES / "local/env-vars.json")
+    assert function_env_overrides(env_vars, "OrderFunction", "OrderFunction")["FEATURE_FLAG"] == "on"
+    assert function_env_overrides(env_vars, "Other", "Other") == {"LOG_LEVEL": "DEBUG"}
 
 
 def test_aws_cli_commands_name_real_operations_and_parameters():
@@ -522,6 +531,9 @@ def test_sam_example_runs_on_the_emulator_with_its_tests():
 
 RUN_BY_THEIR_OWN_TESTS = {"getting_started/app.py", "getting_started/test_app.py", "sam/orders/app.py"}
 RUN_BY_THEIR_OWN_TESTS |= {"sam/tests/test_orders.py", "migrating/official_sdk.py"}  # the last: compared as text
+# the approval project runs as a user's pytest run (tests/e2e/service/test_pytest_callbacks.py)
+RUN_BY_THEIR_OWN_TESTS |= {f"approval/{f}" for f in ("template.yaml", "pytest.ini", "approval/app.py")}
+RUN_BY_THEIR_OWN_TESTS |= {"approval/tests/test_approval.py"}
 
 
 def test_every_example_is_exercised_here():

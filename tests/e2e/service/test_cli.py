@@ -48,5 +48,6 @@ def test_history_timeline_json_and_executions(emulator: LocalEmulator, capsys: p
 def test_unknown_function_is_one_clear_line(emulator: LocalEmulator, capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["local", "invoke", "Nope", "--endpoint", emulator.endpoint_url]) == 1
     err = capsys.readouterr().err
-    assert "ResourceNotFoundException" in err
+    assert "no function 'Nope' in the emulator's template: its functions: " in err
+    assert ", Blocks, CrashAlways, " in err  # the list, sorted
     assert len(err.strip().splitlines()) == 1

@@ -64,7 +64,11 @@ def world(make_emulator: Any) -> tuple[LocalEmulator, World]:
     return emulator, World(functions, arns, (callback_id(running, "no-such-op"), callback_id(done, "x"), "bm9wZQ"))
 
 
-@pytest.mark.parametrize(("method", "path", "operation"), [(m, p, o) for m, p, o, _ in ROUTES], ids=str)
+# a route without any input (GET /-/local/clock) has no invalid request to send
+FUZZED = [(m, p, o) for m, p, o, _ in ROUTES if o is not None or "{" in p]
+
+
+@pytest.mark.parametrize(("method", "path", "operation"), FUZZED, ids=str)
 def test_invalid_requests_get_a_4xx_in_aws_shape_and_change_nothing(
     world: tuple[LocalEmulator, World], caplog: pytest.LogCaptureFixture, method: str, path: str, operation: str | None
 ) -> None:

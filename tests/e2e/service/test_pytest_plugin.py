@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
+
+from tests.e2e.service.projects import run_users_pytest
 
 pytestmark = pytest.mark.e2e
 
@@ -53,13 +53,6 @@ def test_users_project_runs_its_function_to_completion(tmp_path: Path) -> None:
     (tmp_path / "orders" / "app.py").write_text(APP)
     (tmp_path / "test_orders.py").write_text(TEST)
     (tmp_path / "pytest.ini").write_text("[pytest]\n")
-    completed = subprocess.run(
-        [sys.executable, "-m", "pytest", "-q", "-p", "no:cacheprovider", "test_orders.py"],
-        cwd=tmp_path,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    completed = run_users_pytest(tmp_path, "test_orders.py")
     assert completed.returncode == 0, completed.stdout + completed.stderr
     assert "1 passed" in completed.stdout

@@ -166,10 +166,11 @@ def test_environment_values_are_strings_and_resolvable_intrinsics_resolve(tmp_pa
 @pytest.mark.parametrize(
     ("value", "fragment"),
     [
-        ("!GetAtt Table.Arn", "Fn::GetAtt cannot be resolved"),
-        ("!Ref Table", "!Ref Table names neither a parameter"),
-        ('!Sub "${Table.Arn}"', "${Table.Arn} cannot be resolved"),
-        ("!ImportValue Shared", "Fn::ImportValue cannot be resolved"),
+        ("!GetAtt Table.Arn", "GetAtt Table.Arn: no resource Table in the template"),
+        ("!Ref Table", "Ref Table names no parameter, resource or pseudo parameter"),
+        ('!Sub "${Table.Arn}"', "no resource Table"),
+        ("!ImportValue Shared", "Fn::ImportValue cannot be resolved without a deployed stack; give the value with"),
+        ("!GetAZs ''", "Fn::GetAZs cannot be resolved"),
         ("[a, b]", "must be a string, got list"),
     ],
 )
@@ -271,11 +272,12 @@ def test_function_name_testing_metadata_and_other_resources(tmp_path):
     )
     # WHEN loaded
     functions = load_template(path)
-    # THEN functions are keyed by name: the plain FunctionName, else the logical id
-    assert sorted(functions) == ["StackNamed", "my-fn"]
+    # THEN functions are keyed by name: FunctionName resolved as sam local does (AWS::StackName is "local")
+    assert sorted(functions) == ["local-fn", "my-fn"]
+    assert functions.get("StackNamed") is functions["local-fn"]  # found by logical id too
     assert functions["my-fn"].logical_id == "Named"
     assert functions["my-fn"].testing_metadata == {"TestDescription": ["1-1"]}
-    assert functions["StackNamed"].handler == "pkg.mod.handler"
+    assert functions["local-fn"].handler == "pkg.mod.handler"
 
 
 def test_not_a_template_is_an_error(tmp_path):

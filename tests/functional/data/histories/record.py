@@ -13,7 +13,9 @@ import json
 from pathlib import Path
 from typing import Any
 
-from powertools_durable.local.cli import _events  # what `local history --json` fetches: every page, with data
+from powertools_durable.local.client_commands import (
+    _events,  # what `local history --json` fetches: every page, with data
+)
 from powertools_durable.local.emulator import LocalEmulator
 
 ROOT = Path(__file__).resolve().parents[4]
