@@ -20,6 +20,7 @@ the call); the other service calls, whose reads may be long, run in Starlette's 
 from __future__ import annotations
 
 import asyncio
+import base64
 import json
 import logging
 import time
@@ -70,6 +71,14 @@ def _error_response(exc: ServiceError, request_id: str | None = None) -> Respons
         status_code=exc.status,
         headers={"x-amzn-ErrorType": exc.code, "x-amzn-RequestId": request_id or str(uuid.uuid4())},
     )
+
+
+LOG_TAIL_BYTES = 4096  # what Lambda returns with LogType=Tail
+
+
+def _log_tail(logs: str) -> str:
+    """The last 4 KB of ``logs``, base64-encoded, as Lambda's ``X-Amz-Log-Result`` header carries them."""
+    return base64.b64encode(logs.encode(errors="replace")[-LOG_TAIL_BYTES:]).decode()
 
 
 def _internal_error(request: Request) -> Response:
@@ -138,8 +147,9 @@ class Api:
         spec, _ = self.service.function(identifier)
         if invocation_type == "DryRun":
             return Response(status_code=204)
+        tail = params.get("LogType") == "Tail"
         if spec.durable is None:
-            return await self._invoke_plain(spec, payload, invocation_type)
+            return await self._invoke_plain(spec, payload, invocation_type, tail)
         name = params.get("DurableExecutionName")
         record, _ = await run_in_threadpool(self.service.start, identifier, payload, name=name)
         headers = {"X-Amz-Durable-Execution-Arn": record.arn, "X-Amz-Executed-Version": record.qualifier}
@@ -147,6 +157,9 @@ class Api:
             return Response(status_code=202, headers=headers)
         limit = min(SYNC_INVOKE_LIMIT_SECONDS, record.execution_timeout + 5)
         final = await self._wait(record.arn, self.service.clock.wall_seconds(limit))
+        if tail:  # as Lambda: the last 4 KB of the logs, base64 (here: of every invocation of the execution)
+            logs = await run_in_threadpool(self.service.logs, record.arn)
+            headers["X-Amz-Log-Result"] = _log_tail("".join(text for _, text in logs))
         if final is None:
             headers["X-Amz-Function-Error"] = "Unhandled"
             timeout = {"errorType": "Sandbox.Timedout", "errorMessage": "the durable execution is still running"}
@@ -181,18 +194,19 @@ class Api:
             await run_in_threadpool(self.service.remove_listener, arn, listener)
             return None
 
-    async def _invoke_plain(self, spec: Any, payload: str, invocation_type: str) -> Response:
+    async def _invoke_plain(self, spec: Any, payload: str, invocation_type: str, tail: bool) -> Response:
         if self.run_plain is None:
             raise InvalidParameterValueError(f"function {spec.function_name} is not durable")
         if invocation_type == "Event":
             asyncio.get_running_loop().run_in_executor(None, self.run_plain, spec, payload)
             return Response(status_code=202)
         outcome = await run_in_threadpool(self.run_plain, spec, payload)
+        headers = {"X-Amz-Log-Result": _log_tail(outcome.get("logs") or "")} if tail else {}
         if outcome.get("error"):
             error = outcome["error"]
             body = {"errorType": error.get("ErrorType"), "errorMessage": error.get("ErrorMessage")}
-            return JSONResponse(body, headers={"X-Amz-Function-Error": "Unhandled"})
-        return Response(json.dumps(outcome.get("output")), media_type="application/json")
+            return JSONResponse(body, headers={"X-Amz-Function-Error": "Unhandled", **headers})
+        return Response(json.dumps(outcome.get("output")), media_type="application/json", headers=headers)
 
     async def checkpoint(self, request: Request, params: Params) -> Response:
         arn = params.pop("DurableExecutionArn")

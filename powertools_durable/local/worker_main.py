@@ -9,8 +9,10 @@ is then pointed at /dev/null so user code cannot read the channel. The function'
 stderr (fds 1 and 2) are whatever the parent gave; it attributes their bytes to invocations.
 
 Standard library only, and nothing of the emulator's server: a cold start pays for the
-function's own imports and no more. An exception at import, ``os._exit`` or a signal ends the
-process, which the parent reports as ``Runtime.ExitError``.
+function's own imports and no more. A handler that cannot be loaded is reported once, with Lambda's
+error type (``Runtime.ImportModuleError``, ``Runtime.UserCodeSyntaxError``, ``Runtime.HandlerNotFound``)
+and the user's frames only; ``os._exit`` or a signal ends the process, which the parent reports as
+``Runtime.ExitError``.
 """
 
 from __future__ import annotations
@@ -104,14 +106,51 @@ def invoke(handler: Any, request: dict[str, Any]) -> bytes:
         return json.dumps({"error": error}).encode()
 
 
+class InitError(Exception):
+    """The function could not be initialised: the error Lambda's Python runtime reports for it."""
+
+    def __init__(self, error_type: str, message: str, stack: list[str]) -> None:
+        super().__init__(message)
+        self.error = {"ErrorType": error_type, "ErrorMessage": message, "StackTrace": stack}
+
+
+def _user_frames(exc: BaseException) -> list[str]:
+    """The traceback's frames in the function's own code (the task root), without the import machinery."""
+    task_root = os.environ.get("LAMBDA_TASK_ROOT", "")
+    frames = [f for f in traceback.extract_tb(exc.__traceback__) if task_root and f.filename.startswith(task_root)]
+    if isinstance(exc, SyntaxError) and exc.filename:  # where the parser stopped: the only frame that matters
+        line = (exc.text or "").rstrip("\n")
+        return [f'  File "{exc.filename}", line {exc.lineno}\n    {line.strip()}\n']
+    return traceback.format_list(frames)
+
+
 def load_handler(name: str) -> Any:
-    """Import ``module.function`` (the module may be dotted) from the task root, as Lambda does."""
+    """Import ``module.function`` (the module may be dotted) from the task root, as Lambda does.
+
+    Raises
+    ------
+    InitError
+        ``Runtime.ImportModuleError`` / ``Runtime.UserCodeSyntaxError`` / ``Runtime.HandlerNotFound``
+        with Lambda's messages, or the type of any other exception the module raised at import.
+    """
     module_name, _, function_name = name.rpartition(".")
-    module = importlib.import_module(module_name)
+    if not module_name:
+        raise InitError("Runtime.MalformedHandlerName", f"Bad handler '{name}': not enough values to unpack", [])
+    try:
+        module = importlib.import_module(module_name)
+    except SyntaxError as exc:
+        raise InitError(
+            "Runtime.UserCodeSyntaxError", f"Syntax error in module '{module_name}': {exc}", _user_frames(exc)
+        ) from exc
+    except ImportError as exc:
+        raise InitError(
+            "Runtime.ImportModuleError", f"Unable to import module '{module_name}': {exc}", _user_frames(exc)
+        ) from exc
+    except Exception as exc:
+        raise InitError(type(exc).__name__, str(exc), _user_frames(exc)) from exc
     handler = getattr(module, function_name, None)
     if handler is None:
-        print(f"[ERROR] Runtime.HandlerNotFound: Handler '{function_name}' missing on module '{module_name}'")
-        sys.exit(1)
+        raise InitError("Runtime.HandlerNotFound", f"Handler '{function_name}' missing on module '{module_name}'", [])
     return handler
 
 
@@ -142,7 +181,15 @@ def main(argv: list[str]) -> int:
     task_root = os.environ["LAMBDA_TASK_ROOT"]
     if sys.path[0] != task_root:  # ``-m`` already put the working directory (the task root) first
         sys.path.insert(0, task_root)
-    handler = load_handler(os.environ["_HANDLER"])
+    try:
+        handler = load_handler(os.environ["_HANDLER"])
+    except InitError as exc:  # one short report, then this environment is done (Lambda starts a new one)
+        print(f"[ERROR] {exc.error['ErrorType']}: {exc}", end="\n" if not exc.error["StackTrace"] else "")
+        if exc.error["StackTrace"]:
+            print("\nTraceback (most recent call last):\n" + "".join(exc.error["StackTrace"]), end="")
+        _flush_output()
+        write_frame(response_fd, json.dumps({"init_error": exc.error}).encode())
+        return 1
     _flush_output()
     write_frame(response_fd, b'{"ready": true}')
     while True:

@@ -80,6 +80,14 @@ class InvocationOutcome:
 OutcomeObserver = Callable[[FunctionSpec, Any, InvocationOutcome], None]
 
 
+class _InitFailed(Exception):
+    """The worker could not load the handler; ``error`` is what Lambda reports for that."""
+
+    def __init__(self, error: dict[str, Any]) -> None:
+        super().__init__(error.get("ErrorMessage", ""))
+        self.error = error
+
+
 class _TimedOut(Exception):
     """The worker did not answer before its deadline."""
 
@@ -150,7 +158,9 @@ class _Worker:
     def run(self, request: dict[str, Any], wall_timeout: float) -> dict[str, Any]:
         """Send one request; its response frame. Raises :class:`_TimedOut`, or EOFError if the process died."""
         if not self.ready:
-            self._read_frame(time.monotonic() + max(INIT_TIMEOUT_S, wall_timeout))
+            frame = self._read_frame(time.monotonic() + max(INIT_TIMEOUT_S, wall_timeout))
+            if "init_error" in frame:
+                raise _InitFailed(frame["init_error"])
             self.ready = True
         deadline = time.monotonic() + wall_timeout
         request["deadline_ms"] = _now_ms() + int(wall_timeout * 1000)
@@ -327,6 +337,9 @@ class WorkerPool:
             worker.reap()
             message = f"Task timed out after {spec.timeout:.2f} seconds"
             error = {"ErrorType": "Sandbox.Timedout", "ErrorMessage": f"RequestId: {request_id} Error: {message}"}
+        except _InitFailed as exc:
+            worker.reap()  # it exits after its report: this environment is done, the next invocation starts anew
+            error = exc.error
         except EOFError:
             reason = exit_reason(worker.reap())
             error = {"ErrorType": "Runtime.ExitError", "ErrorMessage": f"RequestId: {request_id} Error: {reason}"}

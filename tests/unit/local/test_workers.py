@@ -280,27 +280,30 @@ def test_killed_by_a_signal_reads_like_lambda(tmp_path, pool):
     }
 
 
-def test_exception_at_import_is_a_runtime_exit_error_with_the_traceback_in_the_logs(tmp_path, pool):
+def test_exception_at_import_is_the_invocations_error_with_the_users_frame_in_the_logs(tmp_path, pool):
     # GIVEN a module that raises while being imported
     spec = make_function(tmp_path, 'raise RuntimeError("bad configuration")\n')
     # WHEN invoked
     outcome = pool.invoke(spec, {}, request_id="r")
-    # THEN the process exited with status 1 and the traceback is in the invocation's logs
-    assert outcome.error == {
-        "ErrorType": "Runtime.ExitError",
-        "ErrorMessage": "RequestId: r Error: Runtime exited with error: exit status 1",
-    }
-    assert "RuntimeError: bad configuration" in outcome.logs
+    # THEN the invocation fails with that error, as Lambda's runtime reports an init error, and the logs
+    # hold one short traceback: the user's frame, not the import machinery
+    assert outcome.error is not None
+    assert outcome.error["ErrorType"] == "RuntimeError"
+    assert outcome.error["ErrorMessage"] == "bad configuration"
+    assert [line.split(",")[1].strip() for line in outcome.error["StackTrace"]] == ["line 1"]
+    assert "[ERROR] RuntimeError: bad configuration" in outcome.logs
+    assert "importlib" not in outcome.logs
 
 
-def test_missing_handler_function_is_a_runtime_exit_error(tmp_path, pool):
+def test_missing_handler_function_is_runtime_handler_not_found(tmp_path, pool):
     # GIVEN a module without the named function
     spec = make_function(tmp_path, "x = 1\n", handler="app.missing")
-    # WHEN invoked / THEN the process exits, saying why in the logs
+    # WHEN invoked / THEN Lambda's error for it, said once in the logs too
     outcome = pool.invoke(spec, {})
     assert outcome.error is not None
-    assert outcome.error["ErrorType"] == "Runtime.ExitError"
-    assert "Runtime.HandlerNotFound: Handler 'missing' missing on module 'app'" in outcome.logs
+    assert outcome.error["ErrorType"] == "Runtime.HandlerNotFound"
+    assert outcome.error["ErrorMessage"] == "Handler 'missing' missing on module 'app'"
+    assert outcome.logs.count("Runtime.HandlerNotFound: Handler 'missing' missing on module 'app'") == 1
 
 
 def test_timeout_kills_the_worker_and_the_next_invocation_is_cold(tmp_path, pool):
