@@ -99,9 +99,13 @@ def run_child_operation(
         ctx.state.enqueue(op.update(OperationAction.START))  # observability only: no need to wait for it
 
     child = ctx.child_context(op.id, scope=scope)
+    plugins = ctx.state.plugins
     try:
         with entered(child):
-            value = func(child)
+            if plugins is None:
+                value = func(child)
+            else:
+                value = plugins.run_user_function(op, None, lambda: func(child), is_replay_children=replay_children)
         payload = serialize(serdes, value, serdes_context)
         if not decode_result:
             result = value
@@ -148,9 +152,10 @@ def _run_virtual(
     serdes = config.serdes or ctx.default_serdes
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
     child = ctx.child_context(op.id, is_virtual=True, scope=scope)
+    plugins = ctx.state.plugins
     try:
         with entered(child):
-            value = func(child)
+            value = func(child) if plugins is None else plugins.run_user_function(op, None, lambda: func(child))
         payload = serialize(serdes, value, serdes_context)
         result: T = None if payload is None else deserialize(serdes, payload, serdes_context)
     except (ExecutionError, InvocationError):
