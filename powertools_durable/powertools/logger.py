@@ -150,7 +150,7 @@ class LoggerInvocationPlugin(PowertoolsPlugin):
 
     def on_user_function_start(self, info: UserFunctionStartInfo) -> None:
         super().on_user_function_start(info)
-        if info.operation_type is not OperationType.STEP:
+        if info.operation_type.value != OperationType.STEP.value:  # by value: the official SDK has its own enum
             return
         token = step_keys.set(StepKeys(info.operation_id, info.name, info.attempt or 1))
         with self._lock:

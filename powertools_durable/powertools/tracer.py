@@ -31,7 +31,7 @@ EXECUTION_ARN_ANNOTATION = "DurableExecutionArn"
 OPERATION_ID_ANNOTATION = "OperationId"
 ATTEMPT_ANNOTATION = "Attempt"
 
-_TRACED = (OperationType.STEP, OperationType.CONTEXT)
+_TRACED = (OperationType.STEP.value, OperationType.CONTEXT.value)  # by value: the official SDK has its own enums
 _Key = tuple[str, int | None]
 
 
@@ -75,7 +75,7 @@ class TracerInvocationPlugin(PowertoolsPlugin):
     def on_user_function_start(self, info: UserFunctionStartInfo) -> None:
         super().on_user_function_start(info)
         tracer = self._options.tracer
-        if info.operation_type not in _TRACED or getattr(tracer, "disabled", False):
+        if info.operation_type.value not in _TRACED or getattr(tracer, "disabled", False):
             return
         manager = tracer.provider.in_subsegment(name=f"## {_label(info)}")
         subsegment = manager.__enter__()
@@ -97,11 +97,15 @@ class TracerInvocationPlugin(PowertoolsPlugin):
         # On powertools-durable the info carries the value and the exception; on the official SDK, the error object.
         exception = getattr(info, "exception", None)
         try:
-            if info.outcome is UserFunctionOutcome.FAILED and self._options.capture_error:
+            if info.outcome.value == UserFunctionOutcome.FAILED.value and self._options.capture_error:
                 error = exception if exception is not None else (info.error.to_dict() if info.error else None)
                 subsegment.put_metadata(key=f"{name} error", value=error, namespace=namespace)
             value = getattr(info, "value", None)
-            if info.outcome is UserFunctionOutcome.SUCCEEDED and self._options.capture_response and value is not None:
+            if (
+                info.outcome.value == UserFunctionOutcome.SUCCEEDED.value
+                and self._options.capture_response
+                and value is not None
+            ):
                 subsegment.put_metadata(key=f"{name} response", value=value, namespace=namespace)
         finally:
             if isinstance(exception, Exception):
