@@ -63,7 +63,9 @@ class OperationType(Enum):
     CHAINED_INVOKE = "CHAINED_INVOKE"
 
 
+_OPERATION_TYPES = {member.value: member for member in OperationType}
 _DETAILS = ("StepDetails", "CallbackDetails", "ChainedInvokeDetails", "ContextDetails")
+_UTC = datetime.UTC
 
 
 def _timestamp(value: Any) -> datetime.datetime | None:
@@ -71,17 +73,18 @@ def _timestamp(value: Any) -> datetime.datetime | None:
     if value is None or isinstance(value, datetime.datetime):
         return value
     try:
-        return datetime.datetime.fromtimestamp(float(value), datetime.UTC)
-    except (TypeError, ValueError, OverflowError):
+        return datetime.datetime.fromtimestamp(float(value), _UTC)
+    except (TypeError, ValueError, OverflowError, OSError):
         return None
 
 
-def _detail(operation: Mapping[str, Any], key: str) -> Any:
+def _details(operation: Mapping[str, Any]) -> Mapping[str, Any]:
+    """The operation's ``…Details`` that can hold a result or an error (an operation has one kind)."""
     for details_key in _DETAILS:
-        value = (operation.get(details_key) or {}).get(key)
-        if value is not None:
-            return value
-    return None
+        details = operation.get(details_key)
+        if details:
+            return details  # type: ignore[no-any-return]
+    return {}
 
 
 @dataclass(frozen=True)
@@ -106,21 +109,24 @@ class OperationInfo:
     @staticmethod
     def from_operation(operation: WireDict, *, is_replayed: bool = False) -> OperationInfo:
         """The info of a checkpointed operation (its wire dict)."""
-        error = _detail(operation, "Error")
-        return OperationInfo(
+        details = _details(operation)
+        error = details.get("Error")
+        info = object.__new__(OperationInfo)  # the generated __init__ of a frozen class costs twice as much
+        info.__dict__.update(
             operation_id=operation["Id"],
-            operation_type=OperationType(operation["Type"]),
+            operation_type=_OPERATION_TYPES[operation["Type"]],
             sub_type=operation.get("SubType"),
             name=operation.get("Name"),
             parent_id=operation.get("ParentId"),
             start_time=_timestamp(operation.get("StartTimestamp")),
-            end_time=_timestamp(operation.get("EndTimestamp")),
-            result=_detail(operation, "Result"),
-            error=ErrorObject.from_dict(error) if isinstance(error, Mapping) else None,
-            attempt=(operation.get("StepDetails") or {}).get("Attempt"),
             is_replayed=is_replayed,
             status=OperationStatus(operation["Status"]),
+            end_time=_timestamp(operation.get("EndTimestamp")),
+            result=details.get("Result"),
+            error=ErrorObject.from_dict(error) if isinstance(error, Mapping) else None,
+            attempt=(operation.get("StepDetails") or {}).get("Attempt"),
         )
+        return info
 
 
 @dataclass(frozen=True)

@@ -17,7 +17,6 @@ order ``logger.inject_lambda_context`` and ``durable_handler`` are stacked in:
 from __future__ import annotations
 
 import logging
-import threading
 from contextvars import Token
 from typing import Any
 
@@ -142,22 +141,24 @@ class LoggerPlugin:
 
 
 class LoggerInvocationPlugin(PowertoolsPlugin):
-    """One invocation: the keys of each executed step attempt, on the thread running it."""
+    """One invocation: the keys of each executed step attempt, on the thread running it.
+
+    Tokens are keyed by (operation id, attempt), unique among the attempts running at once; a dict's
+    single-key operations are atomic, so branch threads need no lock.
+    """
 
     def __init__(self) -> None:
         self._tokens: dict[tuple[str, int | None], Token[StepKeys | None]] = {}
-        self._lock = threading.Lock()
 
     def on_user_function_start(self, info: UserFunctionStartInfo) -> None:
-        super().on_user_function_start(info)
-        if info.operation_type.value != OperationType.STEP.value:  # by value: the official SDK has its own enum
-            return
-        token = step_keys.set(StepKeys(info.operation_id, info.name, info.attempt or 1))
-        with self._lock:
-            self._tokens[(info.operation_id, info.attempt)] = token
+        if info.operation_type.value == _STEP:  # by value: the official SDK has its own enum
+            key = (info.operation_id, info.attempt)
+            self._tokens[key] = step_keys.set(StepKeys(info.operation_id, info.name, info.attempt or 1))
 
     def on_user_function_end(self, info: UserFunctionEndInfo) -> None:
-        with self._lock:
-            token = self._tokens.pop((info.operation_id, info.attempt), None)
+        token = self._tokens.pop((info.operation_id, info.attempt), None)
         if token is not None:
             step_keys.reset(token)
+
+
+_STEP = OperationType.STEP.value

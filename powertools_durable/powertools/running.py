@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from contextvars import ContextVar
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from powertools_durable.current import current_context
 
@@ -28,9 +28,8 @@ class ReplayTracker:
     start_info: Any = None  # the invocation's start info: shared by its plugins, new in the next invocation
 
 
-@dataclass(frozen=True)
-class StepKeys:
-    """The keys of the step attempt running now."""
+class StepKeys(NamedTuple):
+    """The keys of the step attempt running now (a named tuple: built once per attempt, cheaply)."""
 
     operation_id: str
     operation_name: str | None

@@ -73,7 +73,6 @@ class TracerInvocationPlugin(PowertoolsPlugin):
         self._lock = threading.Lock()
 
     def on_user_function_start(self, info: UserFunctionStartInfo) -> None:
-        super().on_user_function_start(info)
         tracer = self._options.tracer
         if info.operation_type.value not in _TRACED or getattr(tracer, "disabled", False):
             return

@@ -12,7 +12,6 @@ to stop, go through. ``on_invocation_end`` reaches every plugin even then.
 from __future__ import annotations
 
 import copy
-import dataclasses
 import datetime
 import logging
 import threading
@@ -95,20 +94,14 @@ def _contained(error: BaseException, message: str, *args: object) -> None:
 _OPERATION_TYPES = {member.value: member for member in OperationType}
 
 
-def _make(cls: type[T], **fields: Any) -> T:
-    """A frozen info built without its generated ``__init__`` (a third of the cost, once per step attempt).
+def _make(cls: type[T], fields: dict[str, Any]) -> T:
+    """A frozen info built from all its ``fields`` without its generated ``__init__`` (a third of the cost).
 
-    ``fields`` must name every field the class has no default for; the others take their default.
+    Used for the two infos built per step attempt.
     """
     info: T = object.__new__(cls)
-    info.__dict__.update(_DEFAULTS[cls], **fields)
+    info.__dict__.update(fields)
     return info
-
-
-_DEFAULTS: dict[type, dict[str, Any]] = {
-    cls: {f.name: f.default for f in dataclasses.fields(cls) if f.default is not dataclasses.MISSING}
-    for cls in (UserFunctionStartInfo, UserFunctionEndInfo)
-}
 
 
 def _info_map(operations: Iterable[WireDict]) -> dict[str, OperationInfo]:
@@ -127,6 +120,7 @@ class PluginRunner:
     ) -> None:
         self._state = state
         self._snapshots = snapshots
+        self._start_ops = dict(state.operations) if snapshots else {}  # the wire dicts the start info describes
         self._plugins = plugins
         # Per hook, the plugins that override it: a hook nobody overrides costs no info at all.
         self._listeners = {hook: [p for p in plugins if _overrides(p, hook)] for hook in _HOOKS.values()}
@@ -134,6 +128,7 @@ class PluginRunner:
         self._wants_end = bool(self._listeners["on_operation_end"])
         self._wants_change = bool(self._listeners["on_operation_change"])
         self._wants_user = bool(self._listeners["on_user_function_start"] or self._listeners["on_user_function_end"])
+        self.watches_changes = self._wants_change or self._wants_end  # read by ExecutionState._merge
         self._start_info = start_info
         self._updated_ids = frozenset(start_info.updated_operations)
         self._lock = threading.Lock()
@@ -251,6 +246,8 @@ class PluginRunner:
 
     def drain(self) -> None:
         """Run, on this thread, the end hooks and the change notification the responses left pending."""
+        if not (self._pending_ends or self._pending_change):  # another thread's are drained by its own call
+            return
         with self._lock:
             ends, self._pending_ends = list(self._pending_ends.values()), {}
             changed, self._pending_change = self._pending_change, {}
@@ -282,16 +279,21 @@ class PluginRunner:
             return body()
         start = _make(
             UserFunctionStartInfo,
-            operation_id=op.id,
-            operation_type=_OPERATION_TYPES[op.type],
-            sub_type=op.sub_type,
-            name=op.name,
-            parent_id=op.parent_id,
-            start_time=_now(),
-            is_replayed=False,
-            status=OperationStatus.STARTED,
-            is_replay_children=is_replay_children,
-            attempt=attempt,
+            {
+                "operation_id": op.id,
+                "operation_type": _OPERATION_TYPES[op.type],
+                "sub_type": op.sub_type,
+                "name": op.name,
+                "parent_id": op.parent_id,
+                "start_time": _now(),
+                "is_replayed": False,
+                "status": OperationStatus.STARTED,
+                "end_time": None,
+                "result": None,
+                "error": None,
+                "attempt": attempt,
+                "is_replay_children": is_replay_children,
+            },
         )
         self.dispatch(start)
         try:
@@ -316,7 +318,8 @@ class PluginRunner:
         exception: BaseException | None = None,
     ) -> None:
         fields = {**start.__dict__, "outcome": outcome, "end_time": _now(), "error": error}
-        info = _make(UserFunctionEndInfo, **fields, value=value, exception=exception)
+        fields["value"], fields["exception"] = value, exception
+        info = _make(UserFunctionEndInfo, fields)
         self.dispatch(info)
 
     def propagation_metadata(self, op: OperationHandle, function_name: str) -> PropagationMetadata:
@@ -348,7 +351,14 @@ class PluginRunner:
             self.drain()
         except BaseException as control:  # only thread control reaches here
             held = control
-        operations = _info_map(list(self._state.operations.values())) if self._snapshots else None
+        operations = None
+        if self._snapshots:  # an operation no response replaced since the start keeps its start info
+            known = self._start_info.operations
+            start_ops = self._start_ops
+            operations = {
+                op_id: known[op_id] if start_ops.get(op_id) is op else OperationInfo.from_operation(op)
+                for op_id, op in list(self._state.operations.items())
+            }
         info = InvocationEndInfo.from_durable_execution_invocation_output(self._start_info, output, operations)
         self.dispatch(info, every_plugin=True)
         if held is not None:

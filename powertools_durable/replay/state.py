@@ -60,7 +60,7 @@ class ExecutionState:
 
     def _merge(self, operations: Iterable[WireDict]) -> None:
         plugins = self.plugins
-        if plugins is None:
+        if plugins is None or not plugins.watches_changes:
             for op in operations:
                 self._operations[op["Id"]] = op
             return

@@ -522,6 +522,7 @@ def test_sam_example_runs_on_the_emulator_with_its_tests():
 
 RUN_BY_THEIR_OWN_TESTS = {"getting_started/app.py", "getting_started/test_app.py", "sam/orders/app.py"}
 RUN_BY_THEIR_OWN_TESTS |= {"sam/tests/test_orders.py", "migrating/official_sdk.py"}  # the last: compared as text
+RUN_BY_THEIR_OWN_TESTS |= {"migrating/official_sdk_plugins.py"}  # run on the official SDK: test_official_sdk_plugins
 
 
 def test_every_example_is_exercised_here():

@@ -25,9 +25,9 @@ from aws_durable_execution_sdk_python.config import Duration, StepConfig  # noqa
 from aws_durable_execution_sdk_python.retries import RetryDecision  # noqa: E402
 
 
-def run_official(body: Any, plugins: list[Any], service: InMemoryDurableService) -> RunResult:
+def run_official(body: Any, plugins: list[Any], service: InMemoryDurableService, event: Any = None) -> RunResult:
     handler = official.durable_execution(body, boto3_client=Boto3Shaped(service), plugins=plugins)
-    return run_to_completion(handler, {}, service=service)
+    return run_to_completion(handler, event or {}, service=service)
 
 
 @pytest.fixture
@@ -111,3 +111,21 @@ def test_the_tracer_and_metrics_plugins_on_the_official_sdk(provider, service, m
     assert [s.annotations["Attempt"] for s in provider.subsegments] == [1, 1]
     # AND the metric added again while replaying was dropped: still one value after the second invocation
     assert values == [1, 1]
+
+
+def test_the_docs_example_runs_on_the_official_sdk(service, monkeypatch):
+    # GIVEN the docs' example (examples/migrating/official_sdk_plugins.py), its logger writing to a buffer
+    from tests.functional.test_examples import load
+
+    example = load("migrating/official_sdk_plugins.py")
+    stream = io.StringIO()
+    for handler in example.logger._logger.handlers:
+        monkeypatch.setattr(handler, "stream", stream)
+
+    # WHEN its handler runs on the official SDK, with the example's plugins, to its end
+    run = run_official(example.handler.__wrapped__, example.plugins, service, {"order_id": "o-1"})
+
+    # THEN it succeeded over two invocations and each line was written once
+    assert run.result == {"reserved": "o-1"}
+    assert len(run.outputs) == 2
+    assert [r["message"] for r in records(stream)] == ["order received", "order confirmed"]
