@@ -45,7 +45,8 @@ def _handler(variant: str, steps: int, client: Any) -> Handler:
         from aws_lambda_powertools import Logger
 
         logger = Logger(service="bench", stream=io.StringIO())
-        return pd.durable_handler(body, logger=logger, service_client=client)
+        handler = pd.durable_handler(body, logger=logger, service_client=client)
+        return handler  # noqa: RET504 - typed: durable_handler is built by Powertools' factory
     from powertools_durable.plugin import DurableInstrumentationPlugin
 
     class Factory:
