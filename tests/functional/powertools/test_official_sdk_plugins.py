@@ -117,6 +117,8 @@ def test_the_docs_example_runs_on_the_official_sdk(service, monkeypatch):
     # GIVEN the docs' example (examples/migrating/official_sdk_plugins.py), its logger writing to a buffer
     from tests.functional.test_examples import load
 
+    # its own service name: Logger() of the default service would share its handler with other tests' loggers
+    monkeypatch.setenv("POWERTOOLS_SERVICE_NAME", f"example-{uuid.uuid4().hex[:8]}")
     example = load("migrating/official_sdk_plugins.py")
     stream = io.StringIO()
     for handler in example.logger._logger.handlers:
