@@ -114,6 +114,8 @@ def run_child_operation(
         else:
             result = deserialize(serdes, payload, serdes_context)  # replay sees the same
         succeed = None if replay_children else _succeed_update(op.update, config, value, payload)
+        if replay_children and plugins is not None:  # its SUCCEED is already recorded: reported on every run
+            plugins.child_returned(op, None, is_replayed=True)
     except (ExecutionError, InvocationError):
         raise  # the execution or the invocation ends: the child has no outcome of its own
     except Exception as exc:
@@ -162,7 +164,12 @@ def _run_virtual(
         raise
     except Exception as exc:
         ctx.state.raise_if_failed()
-        raise operation_error(ChildContextError, escaped_error_object(exc)) from None
+        failure = escaped_error_object(exc)
+        if plugins is not None:  # no checkpoint of its own: its end is reported on every run
+            plugins.child_returned(op, failure, is_replayed=False)
+        raise operation_error(ChildContextError, failure) from None
+    if plugins is not None:
+        plugins.child_returned(op, None, is_replayed=False)
     return result
 
 

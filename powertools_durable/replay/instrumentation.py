@@ -271,6 +271,25 @@ class PluginRunner:
         info = OperationInfo.from_operation(op, is_replayed=is_replayed)
         self.dispatch(OperationEndInfo(**_fields(info)))
 
+    def child_returned(self, op: OperationHandle, error: WireDict | None, *, is_replayed: bool) -> None:
+        """``on_operation_end`` of a child context that writes no terminal checkpoint (virtual, ReplayChildren)."""
+        if not self._wants_end:
+            return
+        self.dispatch(
+            OperationEndInfo(
+                operation_id=op.id,
+                operation_type=_OPERATION_TYPES[op.type],
+                sub_type=op.sub_type,
+                name=op.name,
+                parent_id=op.parent_id,
+                start_time=None,
+                is_replayed=is_replayed,
+                status=OperationStatus.FAILED if error else OperationStatus.SUCCEEDED,
+                end_time=_now(),
+                error=ErrorObject.from_dict(error) if error else None,
+            )
+        )
+
     def run_user_function(
         self, op: OperationHandle, attempt: int | None, body: Callable[[], T], *, is_replay_children: bool = False
     ) -> T:

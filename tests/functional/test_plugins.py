@@ -386,3 +386,29 @@ def test_a_step_error_seen_by_user_code_is_still_reported(service: InMemoryDurab
     assert end.error is not None
     assert end.error.type == "ZeroDivisionError"
     assert factory.hooks()[-1][1].status is InvocationStatus.SUCCEEDED
+
+
+def test_a_virtual_child_reports_its_end_on_every_run(service: InMemoryDurableService):
+    # GIVEN a virtual child context (no checkpoint of its own) holding a wait, so it runs twice
+    from powertools_durable import ChildConfig
+
+    factory = RecorderFactory()
+
+    def child(ctx: DurableContext) -> str:
+        ctx.wait(Duration.from_seconds(1))
+        return "done"
+
+    handler = durable_execution(
+        lambda event, context: context.run_in_child_context(child, name="flat", config=ChildConfig(is_virtual=True)),
+        boto3_client=service,
+        plugins=[factory],
+    )
+
+    # WHEN it runs to its end (two invocations)
+    run = run_to_completion(handler, {}, service=service)
+
+    # THEN its end was reported once, by the run that returned (the first one suspended in the wait)
+    assert run.result == "done"
+    ends = [info for _, info in factory.hooks("operation-end") if info.name == "flat"]
+    assert [(e.status, e.operation_type) for e in ends] == [("SUCCEEDED", OperationType.CONTEXT)]
+    assert len(factory.hooks("invocation-start")) == 2
