@@ -3,9 +3,10 @@
 A :class:`DurableLogFilter` sits on the handlers the Powertools Logger writes to (and on the
 logger itself). A filter on the *handler* also sees the records of child loggers
 (``Logger(child=True)``), which propagate to their parent's handler without passing the
-parent logger's own filters. The filter reads the running invocation from
-:func:`~powertools_durable.get_durable_context`'s context variable, so it works whichever
-order ``logger.inject_lambda_context`` and ``durable_handler`` are stacked in:
+parent logger's own filters. The filter reads the running invocation from context variables
+(:mod:`~powertools_durable.powertools.running`: the running ``DurableContext`` here, the plugins'
+replay tracker on the official SDK), so it works whichever order ``logger.inject_lambda_context``
+and ``durable_handler`` are stacked in. :class:`LoggerPlugin` installs it and sets the step keys:
 
 - while the workflow replays, records are dropped (``POWERTOOLS_DURABLE_LOG_REPLAY=true``
   keeps them);
