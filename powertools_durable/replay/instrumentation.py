@@ -116,7 +116,12 @@ class PluginRunner:
     """The plugin instances of one invocation, and the engine's calls into them (thread-safe)."""
 
     def __init__(
-        self, state: ExecutionState, plugins: list[Any], start_info: InvocationStartInfo, snapshots: bool = True
+        self,
+        state: ExecutionState,
+        plugins: list[Any],
+        start_info: InvocationStartInfo,
+        snapshots: bool = True,
+        updated_ids: frozenset[str] = frozenset(),
     ) -> None:
         self._state = state
         self._snapshots = snapshots
@@ -130,7 +135,7 @@ class PluginRunner:
         self._wants_user = bool(self._listeners["on_user_function_start"] or self._listeners["on_user_function_end"])
         self.watches_changes = self._wants_change or self._wants_end  # read by ExecutionState._merge
         self._start_info = start_info
-        self._updated_ids = frozenset(start_info.updated_operations)
+        self._updated_ids = updated_ids  # UpdatedOperationIds, whether or not the start info maps them
         self._lock = threading.Lock()
         self._ended: set[str] = set()
         self._pending_ends: dict[str, WireDict] = {}
@@ -179,7 +184,7 @@ class PluginRunner:
                 )
                 continue
             plugins.append(plugin)
-        runner = cls(state, plugins, info, snapshots)
+        runner = cls(state, plugins, info, snapshots, frozenset(updated_operation_ids))
         state.plugins = runner
         runner.dispatch(info)
         return runner
