@@ -24,7 +24,6 @@ from powertools_durable.config import (
     WaitForCallbackConfig,
 )
 from powertools_durable.exceptions import NonDeterministicExecutionError
-from powertools_durable.hooks import NO_HOOKS, DurableHooks
 from powertools_durable.logger import Logger, LogInfo
 from powertools_durable.operations.batch import (  # noqa: F401 - the official SDK's context module holds it
     durable_parallel_branch,
@@ -122,7 +121,6 @@ class DurableContext:
         logger: Any = None,
         parent_id: str | None = None,
         serdes: SerDes[Any] | None = None,
-        hooks: DurableHooks = NO_HOOKS,
         prefix: str | None = None,
         scope: BranchScope | None = None,
         log_replay: bool = False,
@@ -151,7 +149,6 @@ class DurableContext:
             self._silent_while_replaying,
         )
         self.default_serdes = serdes
-        self.hooks = hooks
         self.execution_context = ExecutionContext(state.durable_execution_arn)
 
     @property
@@ -241,7 +238,6 @@ class DurableContext:
             logger=self.logger,
             parent_id=self._parent_id if is_virtual else operation_id,
             serdes=self.default_serdes,
-            hooks=self.hooks,
             prefix=operation_id,
             scope=scope or self._scope,
             log_replay=self.log_replay,
@@ -269,6 +265,8 @@ class DurableContext:
                 self._state.fail_execution(exc)  # user code catching it must not let the run diverge
                 raise
             self._unvisited.discard(op_id)
+            if self._state.plugins is not None:
+                self._state.plugins.replayed(recorded)
         return OperationHandle(op_id, str(op_type), str(sub_type), name, self._parent_id, recorded)
 
     def parallel(

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from powertools_durable.context import DurableContext
@@ -22,7 +22,6 @@ from powertools_durable.exceptions import (
     SerDesError,
     SuspendExecution,
 )
-from powertools_durable.hooks import NO_HOOKS, DurableHooks
 from powertools_durable.replay.override import invocation_override
 from powertools_durable.replay.state import ExecutionState
 from powertools_durable.serdes import SerDes
@@ -34,6 +33,7 @@ from powertools_durable.service.wire import (
     OperationAction,
     OperationType,
     WireDict,
+    error_object,
     escaped_error_object,
 )
 
@@ -70,7 +70,7 @@ def run_invocation(
     context_logger: Any = None,
     serdes: SerDes[Any] | None = None,
     decode_input: Callable[[Any], Any] | None = None,
-    hooks: DurableHooks = NO_HOOKS,
+    plugins: Sequence[Any] = (),
     log_replay: bool = False,
 ) -> WireDict:
     """Run ``handler`` for one invocation and return the output envelope.
@@ -78,24 +78,48 @@ def run_invocation(
     ``decode_input`` turns the execution's JSON input into what the handler receives (the
     middleware uses it for ``model=``); an exception from it fails the execution.
     ``log_replay`` keeps ``context.logger``'s records while replaying (off, as in the official SDK).
+    ``plugins`` are instrumentation plugin factories (already checked by ``load_configured_plugins``).
     """
     override = invocation_override.get()
-    if override is not None:  # a tool re-running the handler (the replayer): its client, its hooks
-        client, hooks = override.client, override.wrap_hooks(hooks)
+    if override is not None:  # a tool re-running the handler (the replayer): its client
+        client = override.client
     envelope = parse_invocation(event)
     state = ExecutionState(envelope.durable_execution_arn, envelope.checkpoint_token, envelope.operations, client)
     state.page_in(envelope.next_marker)
     state.seal_replay()
-    ctx = DurableContext(
-        state, lambda_context, logger=context_logger, serdes=serdes, hooks=hooks, log_replay=log_replay
-    )
+    ctx = DurableContext(state, lambda_context, logger=context_logger, serdes=serdes, log_replay=log_replay)
+    if override is not None:  # ... which sees the root context, and stops any step body before it runs
+        state.step_guard = override.guard_step
+        override.on_context(ctx)
     token = current_context.set(ctx)
     try:
-        with hooks.invocation(ctx):
-            user_input = _read_input(state)
-            if decode_input is not None:
-                user_input = decode_input(user_input)
-            result = handler(user_input, ctx)
+        if not plugins:
+            return _run(handler, ctx, state, decode_input)
+        from powertools_durable.replay.instrumentation import PluginRunner  # noqa: PLC0415 - only with plugins
+
+        runner = PluginRunner.start(
+            plugins, state, lambda_context, _input_for_plugins(state), envelope.updated_operation_ids
+        )
+        try:
+            output = _run(handler, ctx, state, decode_input)
+        except BaseException as exc:
+            runner.end_invocation({"Status": "RETRY", "Error": error_object(exc)})  # Lambda retries it
+            raise
+        runner.end_invocation(output)
+        return output
+    finally:
+        current_context.reset(token)
+
+
+def _run(
+    handler: UserHandler, ctx: DurableContext, state: ExecutionState, decode_input: Callable[[Any], Any] | None
+) -> WireDict:
+    """Run the handler and turn how it ended into the output envelope."""
+    try:
+        user_input = _read_input(state)
+        if decode_input is not None:
+            user_input = decode_input(user_input)
+        result = handler(user_input, ctx)
     except SuspendExecution:
         state.raise_if_failed()
         if state.fatal_error is not None:
@@ -108,12 +132,18 @@ def run_invocation(
         state.raise_if_failed()
         logger.debug("durable execution %s failed", state.durable_execution_arn, exc_info=True)
         return _failed(state, state.fatal_error or exc)
-    finally:
-        current_context.reset(token)
     state.raise_if_failed()
     if state.fatal_error is not None:  # user code caught it; the execution still must not diverge
         return _failed(state, state.fatal_error)
     return _succeeded(state, result)
+
+
+def _input_for_plugins(state: ExecutionState) -> Any:
+    """The execution's input as plugins see it (``None`` when it is not JSON: the handler reports that)."""
+    try:
+        return _read_input(state)
+    except ExecutionError:
+        return None
 
 
 def _read_input(state: ExecutionState) -> Any:

@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import TYPE_CHECKING, Any, overload
 
 from powertools_durable.execution import UserHandler, run_invocation
-from powertools_durable.hooks import NO_HOOKS
+from powertools_durable.plugin_discovery import load_configured_plugins
 from powertools_durable.replay.override import invocation_override
 from powertools_durable.service.client import Boto3ServiceClient, DurableServiceClient, default_client
 
@@ -63,7 +63,13 @@ def durable_execution(
         A boto3 ``lambda`` client (or any :class:`DurableServiceClient`); default: one client per
         process, honouring ``AWS_ENDPOINT_URL_LAMBDA``.
     plugins
-        Accepted for source compatibility; instrumentation plugins are not supported yet.
+        Instrumentation plugin factories (``create_plugin(info)`` builds one plugin per invocation);
+        those named in ``DURABLE_EXECUTION_PLUGINS`` follow.
+
+    Raises
+    ------
+    PluginLoadError
+        When an entry is not a plugin factory, or a configured plugin cannot be loaded.
     """
     if func is None:
 
@@ -72,10 +78,11 @@ def durable_execution(
 
         return decorate
     user_handler = func
+    factories = load_configured_plugins(plugins)  # checked once, when the handler is decorated
 
     @functools.wraps(user_handler)
     def wrapper(event: Any, context: Any) -> Any:
-        return run_invocation(user_handler, event, context, resolve_client(boto3_client))
+        return run_invocation(user_handler, event, context, resolve_client(boto3_client), plugins=factories)
 
     return wrapper
 
@@ -91,6 +98,7 @@ def _durable_handler(
     serdes: SerDes[Any] | None = None,
     service_client: Any = None,
     log_replay: bool | None = None,
+    plugins: list[Any] | None = None,
 ) -> Any:
     """Powertools middleware that runs ``handler(input, context: DurableContext)`` durably.
 
@@ -114,6 +122,9 @@ def _durable_handler(
         A boto3 ``lambda`` client or :class:`DurableServiceClient` (tests, the emulator).
     log_replay
         Keep the log lines of replayed code; default ``POWERTOOLS_DURABLE_LOG_REPLAY`` or ``False``.
+    plugins
+        More instrumentation plugin factories, after those of ``logger``, ``tracer`` and ``metrics``
+        (which are sugar over :func:`~powertools_durable.powertools.powertools_plugins`).
 
     Example
     -------
@@ -128,13 +139,14 @@ def _durable_handler(
         def decode(data: Any) -> Any:
             return parse(event=data, model=model)
 
-    hooks = NO_HOOKS
+    factories: list[Any] = []
     if logger is not None or tracer is not None or metrics is not None:
         from powertools_durable.powertools.config import resolve_config  # noqa: PLC0415 - Powertools only when used
-        from powertools_durable.powertools.hooks import powertools_hooks  # noqa: PLC0415
+        from powertools_durable.powertools.plugins import powertools_plugins  # noqa: PLC0415
 
         log_replay = resolve_config(log_replay=log_replay).log_replay
-        hooks = powertools_hooks(logger=logger, tracer=tracer, metrics=metrics, log_replay=log_replay)
+        factories = powertools_plugins(logger=logger, tracer=tracer, metrics=metrics, log_replay=log_replay)
+    factories = load_configured_plugins([*factories, *(plugins or [])])
     client = resolve_client(service_client)
     return run_invocation(
         handler,
@@ -144,7 +156,7 @@ def _durable_handler(
         context_logger=logger,
         serdes=serdes,
         decode_input=decode,
-        hooks=hooks,
+        plugins=factories,
         log_replay=bool(log_replay),
     )
 

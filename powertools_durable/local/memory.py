@@ -67,6 +67,7 @@ class InMemoryDurableService:
     fail_next_checkpoints: int = 0
     _tokens: itertools.count[int] = field(default_factory=lambda: itertools.count(1))
     _token: str = ""
+    _updated: list[str] = field(default_factory=list)  # changed while suspended: the next UpdatedOperationIds
 
     @property
     def execution_id(self) -> str:
@@ -94,11 +95,14 @@ class InMemoryDurableService:
         if len(ops) > self.page_size:
             state["NextMarker"] = str(self.page_size)
         self.invocation += 1
-        return {
+        envelope: WireDict = {
             "DurableExecutionArn": self.durable_execution_arn,
             "CheckpointToken": self.new_token(),
             "InitialExecutionState": state,
         }
+        if self._updated:
+            envelope["UpdatedOperationIds"], self._updated = list(dict.fromkeys(self._updated)), []
+        return envelope
 
     def checkpoint(self, durable_execution_arn: str, checkpoint_token: str, updates: list[WireDict]) -> WireDict:
         if self.fail_next_checkpoints:
@@ -145,6 +149,7 @@ class InMemoryDurableService:
             due = wake_time(op)
             if due is not None and due <= self.now_ms:
                 self.operations[op_id] = fire(op, self.now_ms)
+                self._updated.append(op_id)
         return True
 
     def callback_id(self, name: str) -> str:
@@ -159,6 +164,7 @@ class InMemoryDurableService:
         """The external system answers (SendDurableExecutionCallbackSuccess / Failure)."""
         op_id = arns.parse_callback_id(callback_id)[1]
         self.operations[op_id] = complete_callback(self.operations[op_id], self.now_ms, result=result, error=error)
+        self._updated.append(op_id)
 
     def heartbeat_callback(self, callback_id: str) -> None:
         """The external system is still working (SendDurableExecutionCallbackHeartbeat)."""
@@ -171,6 +177,7 @@ class InMemoryDurableService:
         """The function a CHAINED_INVOKE started ended with ``status`` (SUCCEEDED, FAILED, TIMED_OUT, STOPPED)."""
         op = self.operations[op_id]
         self.operations[op_id] = complete_chained_invoke(op, self.now_ms, status, result=result, error=error)
+        self._updated.append(op_id)
 
     def updates_of(self, invocation: int) -> list[WireDict]:
         """Every update sent during ``invocation`` (1-based), in order."""

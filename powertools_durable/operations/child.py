@@ -99,9 +99,13 @@ def run_child_operation(
         ctx.state.enqueue(op.update(OperationAction.START))  # observability only: no need to wait for it
 
     child = ctx.child_context(op.id, scope=scope)
+    plugins = ctx.state.plugins
     try:
         with entered(child):
-            value = func(child)
+            if plugins is None:
+                value = func(child)
+            else:
+                value = plugins.run_user_function(op, None, lambda: func(child), is_replay_children=replay_children)
         payload = serialize(serdes, value, serdes_context)
         if not decode_result:
             result = value
@@ -110,6 +114,8 @@ def run_child_operation(
         else:
             result = deserialize(serdes, payload, serdes_context)  # replay sees the same
         succeed = None if replay_children else _succeed_update(op.update, config, value, payload)
+        if replay_children and plugins is not None:  # its SUCCEED is already recorded: reported on every run
+            plugins.child_returned(op, None, is_replayed=True)
     except (ExecutionError, InvocationError):
         raise  # the execution or the invocation ends: the child has no outcome of its own
     except Exception as exc:
@@ -148,16 +154,22 @@ def _run_virtual(
     serdes = config.serdes or ctx.default_serdes
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
     child = ctx.child_context(op.id, is_virtual=True, scope=scope)
+    plugins = ctx.state.plugins
     try:
         with entered(child):
-            value = func(child)
+            value = func(child) if plugins is None else plugins.run_user_function(op, None, lambda: func(child))
         payload = serialize(serdes, value, serdes_context)
         result: T = None if payload is None else deserialize(serdes, payload, serdes_context)
     except (ExecutionError, InvocationError):
         raise
     except Exception as exc:
         ctx.state.raise_if_failed()
-        raise operation_error(ChildContextError, escaped_error_object(exc)) from None
+        failure = escaped_error_object(exc)
+        if plugins is not None:  # no checkpoint of its own: its end is reported on every run
+            plugins.child_returned(op, failure, is_replayed=False)
+        raise operation_error(ChildContextError, failure) from None
+    if plugins is not None:
+        plugins.child_returned(op, None, is_replayed=False)
     return result
 
 

@@ -43,6 +43,10 @@ def run_invoke(
         options: WireDict = {"FunctionName": function_name}
         if config.tenant_id is not None:
             options["TenantId"] = config.tenant_id
+        if ctx.state.plugins is not None:  # only a new START carries what plugins propagate
+            trace_id = ctx.state.plugins.propagation_metadata(op, function_name).x_amzn_trace_id
+            if trace_id is not None:
+                options["XAmznTraceId"] = trace_id
         data = serialize(config.serdes_payload or _JSON, payload, serdes_context)
         ctx.state.checkpoint(op.update(OperationAction.START, Payload=data, ChainedInvokeOptions=options))
     current = ctx.state.get(op.id) or {}  # the service may have failed the invoke at once (unknown function…)

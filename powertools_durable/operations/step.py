@@ -99,7 +99,13 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
     step_context = StepContext(logger, attempt, operation_id=op.id, operation_name=name)
     try:
         try:
-            value = ctx.hooks.run_step(ctx, op, attempt, lambda: func(step_context))
+            if ctx.state.step_guard is not None:
+                ctx.state.step_guard(op)
+            plugins = ctx.state.plugins
+            if plugins is None:
+                value = func(step_context)
+            else:
+                value = plugins.run_user_function(op, attempt, lambda: func(step_context))
         finally:
             if watch is not None:
                 WATCH.done(watch)

@@ -181,7 +181,11 @@ def run_wait_for_condition(
         state = load(stored) if stored else load(serialize(serdes, config.initial_state, serdes_context))
         logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
         check_context = WaitForConditionCheckContext(logger, attempt, operation_id=op.id, operation_name=name)
-        new_state = ctx.hooks.run_step(ctx, op, attempt, lambda: check(state, check_context))
+        plugins = ctx.state.plugins
+        if plugins is None:
+            new_state = check(state, check_context)
+        else:
+            new_state = plugins.run_user_function(op, attempt, lambda: check(state, check_context))
         payload = ensure_checkpointable(serialize(serdes, new_state, serdes_context), serdes_context)
         decision = config.wait_strategy(load(payload), attempt)  # the state replay would reconstruct
     except (SuspendExecution, InvocationError):

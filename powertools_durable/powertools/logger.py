@@ -3,9 +3,10 @@
 A :class:`DurableLogFilter` sits on the handlers the Powertools Logger writes to (and on the
 logger itself). A filter on the *handler* also sees the records of child loggers
 (``Logger(child=True)``), which propagate to their parent's handler without passing the
-parent logger's own filters. The filter reads the running invocation from
-:func:`~powertools_durable.get_durable_context`'s context variable, so it works whichever
-order ``logger.inject_lambda_context`` and ``durable_handler`` are stacked in:
+parent logger's own filters. The filter reads the running invocation from context variables
+(:mod:`~powertools_durable.powertools.running`: the running ``DurableContext`` here, the plugins'
+replay tracker on the official SDK), so it works whichever order ``logger.inject_lambda_context``
+and ``durable_handler`` are stacked in. :class:`LoggerPlugin` installs it and sets the step keys:
 
 - while the workflow replays, records are dropped (``POWERTOOLS_DURABLE_LOG_REPLAY=true``
   keeps them);
@@ -17,35 +18,17 @@ order ``logger.inject_lambda_context`` and ``durable_handler`` are stacked in:
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
-from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, TypeVar
+from contextvars import Token
+from typing import Any
 
-from powertools_durable.powertools.running import running_context
-
-if TYPE_CHECKING:
-    from powertools_durable.context import DurableContext, OperationHandle
-
-T = TypeVar("T")
+from powertools_durable.plugin import InvocationStartInfo, OperationType, UserFunctionEndInfo, UserFunctionStartInfo
+from powertools_durable.powertools.plugins import PowertoolsPlugin, build_plugin
+from powertools_durable.powertools.running import StepKeys, execution_arn, is_replaying, step_keys
 
 EXECUTION_ARN_KEY = "durable_execution_arn"
 OPERATION_ID_KEY = "operation_id"
 OPERATION_NAME_KEY = "operation_name"
 ATTEMPT_KEY = "attempt"
-
-
-@dataclass(frozen=True)
-class StepKeys:
-    """The keys of the step attempt running now."""
-
-    operation_id: str
-    operation_name: str | None
-    attempt: int
-
-
-_step_keys: ContextVar[StepKeys | None] = ContextVar("powertools_durable_step_keys", default=None)
 
 
 class DurableLogFilter(logging.Filter):
@@ -62,14 +45,14 @@ class DurableLogFilter(logging.Filter):
         self.log_replay = log_replay
 
     def filter(self, record: logging.LogRecord) -> bool:
-        ctx = running_context()
-        if ctx is None:  # not in a durable invocation: leave the record alone
+        arn = execution_arn()
+        if arn is None:  # not in a durable invocation: leave the record alone
             return True
-        if ctx.is_replaying() and not self.log_replay:
+        if not self.log_replay and is_replaying():
             return False
         fields = record.__dict__
-        fields.setdefault(EXECUTION_ARN_KEY, ctx.state.durable_execution_arn)
-        step = _step_keys.get()
+        fields.setdefault(EXECUTION_ARN_KEY, arn)
+        step = step_keys.get()
         if step is not None:
             fields.setdefault(OPERATION_ID_KEY, step.operation_id)
             if step.operation_name:
@@ -132,8 +115,8 @@ def install_log_filter(logger: Any, log_replay: bool = False) -> DurableLogFilte
     return installed or DurableLogFilter(log_replay)
 
 
-class LoggerHooks:
-    """Durable hooks of a Powertools Logger: filter installed, step keys set around each attempt.
+class LoggerPlugin:
+    """Plugin factory of a Powertools Logger: filter installed once, step keys set around each attempt.
 
     Parameters
     ----------
@@ -141,19 +124,42 @@ class LoggerHooks:
         The handler's Powertools ``Logger``.
     log_replay
         Keep the records made while replaying.
+
+    Example
+    -------
+    >>> @durable_execution(plugins=[LoggerPlugin(logger)])  # doctest: +SKIP
+    ... def handler(event, context): ...
     """
+
+    operation_snapshots = False  # its plugins never read the operation maps: the engine builds none
 
     def __init__(self, logger: Any, log_replay: bool = False) -> None:
         self.logger = logger
         self.filter = install_log_filter(logger, log_replay)
 
-    @contextmanager
-    def invocation(self, ctx: DurableContext) -> Iterator[None]:
-        yield
+    def create_plugin(self, info: InvocationStartInfo, /) -> LoggerInvocationPlugin:
+        return build_plugin(LoggerInvocationPlugin, info)
 
-    def run_step(self, ctx: DurableContext, op: OperationHandle, attempt: int, body: Callable[[], T]) -> T:
-        token = _step_keys.set(StepKeys(op.id, op.name, attempt))
-        try:
-            return body()
-        finally:
-            _step_keys.reset(token)
+
+class LoggerInvocationPlugin(PowertoolsPlugin):
+    """One invocation: the keys of each executed step attempt, on the thread running it.
+
+    Tokens are keyed by (operation id, attempt), unique among the attempts running at once; a dict's
+    single-key operations are atomic, so branch threads need no lock.
+    """
+
+    def __init__(self) -> None:
+        self._tokens: dict[tuple[str, int | None], Token[StepKeys | None]] = {}
+
+    def on_user_function_start(self, info: UserFunctionStartInfo) -> None:
+        if info.operation_type.value == _STEP:  # by value: the official SDK has its own enum
+            key = (info.operation_id, info.attempt)
+            self._tokens[key] = step_keys.set(StepKeys(info.operation_id, info.name, info.attempt or 1))
+
+    def on_user_function_end(self, info: UserFunctionEndInfo) -> None:
+        token = self._tokens.pop((info.operation_id, info.attempt), None)
+        if token is not None:
+            step_keys.reset(token)
+
+
+_STEP = OperationType.STEP.value

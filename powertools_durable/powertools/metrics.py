@@ -16,16 +16,12 @@ from __future__ import annotations
 
 import functools
 import logging
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
-from typing import TYPE_CHECKING, Any, TypeVar
+from collections.abc import Callable
+from typing import Any
 
+from powertools_durable.plugin import InvocationStartInfo
+from powertools_durable.powertools.plugins import PowertoolsPlugin, build_plugin
 from powertools_durable.powertools.running import is_replaying
-
-if TYPE_CHECKING:
-    from powertools_durable.context import DurableContext, OperationHandle
-
-T = TypeVar("T")
 
 logger = logging.getLogger(__name__)
 
@@ -58,8 +54,8 @@ def guard_replayed_metrics(metrics: Any) -> None:
     provider.add_metric = add_metric_once
 
 
-class MetricsHooks:
-    """Durable hooks of Powertools Metrics: the replay guard, installed once.
+class MetricsPlugin:
+    """Plugin factory of Powertools Metrics: the replay guard, installed once.
 
     Parameters
     ----------
@@ -67,13 +63,12 @@ class MetricsHooks:
         The ``Metrics`` instance the workflow code adds metrics to.
     """
 
+    operation_snapshots = False  # its plugins never read the operation maps: the engine builds none
+
     def __init__(self, metrics: Any) -> None:
         self.metrics = metrics
         guard_replayed_metrics(metrics)
 
-    @contextmanager
-    def invocation(self, ctx: DurableContext) -> Iterator[None]:
-        yield
-
-    def run_step(self, ctx: DurableContext, op: OperationHandle, attempt: int, body: Callable[[], T]) -> T:
-        return body()
+    def create_plugin(self, info: InvocationStartInfo, /) -> PowertoolsPlugin:
+        """The plugin only follows replay on the official SDK; the guard does the rest."""
+        return build_plugin(PowertoolsPlugin, info)

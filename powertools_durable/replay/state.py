@@ -9,13 +9,17 @@ kept here because every operation reaches the service through ``ctx.state``.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from powertools_durable.exceptions import CheckpointError, ExecutionError
 from powertools_durable.replay.checkpointer import Checkpointer
 from powertools_durable.replay.start_watch import start_window_seconds
 from powertools_durable.service.client import DurableServiceClient
 from powertools_durable.service.wire import OperationType, WireDict
+
+if TYPE_CHECKING:
+    from powertools_durable.replay.instrumentation import PluginRunner
 
 
 class ExecutionState:
@@ -40,6 +44,8 @@ class ExecutionState:
         self.step_start_window = start_window_seconds()  # read once per invocation, not once per step
         self.replayable: frozenset[str] = frozenset()
         self._replayable_by_parent: dict[str | None, frozenset[str]] = {}
+        self.step_guard: Callable[[Any], None] | None = None  # the replayer's: stops a step body before it runs
+        self.plugins: PluginRunner | None = None  # set only when plugins are registered: None costs nothing
 
     @property
     def operations(self) -> Mapping[str, WireDict]:
@@ -54,8 +60,19 @@ class ExecutionState:
         return self.checkpointer.calls
 
     def _merge(self, operations: Iterable[WireDict]) -> None:
+        plugins = self.plugins
+        if plugins is None or not plugins.watches_changes:
+            for op in operations:
+                self._operations[op["Id"]] = op
+            return
+        changed = []
         for op in operations:
+            previous = self._operations.get(op["Id"])
             self._operations[op["Id"]] = op
+            if previous is None or previous.get("Status") != op.get("Status"):
+                changed.append(op)
+        if changed:
+            plugins.merged(changed)
 
     def page_in(self, marker: str | None) -> None:
         """Fetch the pages of state that did not fit in the invocation envelope."""
@@ -85,6 +102,8 @@ class ExecutionState:
 
     def enqueue(self, update: WireDict) -> None:
         """Queue an update to be sent with the next checkpoint call."""
+        if self.plugins is not None:
+            self.plugins.before_update(update)
         self.checkpointer.enqueue(update)
 
     def checkpoint(self, *updates: WireDict) -> None:
@@ -94,7 +113,14 @@ class ExecutionState:
         raises it at the end even if user code caught it, so the invocation fails and Lambda
         retries it instead of reporting an outcome that was never recorded.
         """
+        plugins = self.plugins
+        if plugins is None:
+            self.checkpointer.commit(*updates)
+            return
+        for update in updates:
+            plugins.before_update(update)
         self.checkpointer.commit(*updates)
+        plugins.drain()  # end hooks of what this call finished run here, before the result reaches user code
 
     def flush(self) -> None:
         """Send whatever is still queued (before the invocation returns)."""

@@ -23,6 +23,8 @@ class InvocationInput:
     checkpoint_token: str
     operations: list[WireDict]
     next_marker: str | None
+    updated_operation_ids: tuple[str, ...] = ()
+    """``UpdatedOperationIds``: what the service changed while the execution was suspended (plugins read it)."""
 
 
 def _fail(field: str, problem: str) -> InvalidEnvelopeError:
@@ -92,4 +94,7 @@ def parse_invocation(event: Any) -> InvocationInput:
         raise _fail("InitialExecutionState.NextMarker", "must be a string")
     if marker is None and not any(op["Type"] == OperationType.EXECUTION for op in operations):
         raise _fail("InitialExecutionState.Operations", "holds no EXECUTION operation")
-    return InvocationInput(arn, token, operations, marker)
+    updated = event.get("UpdatedOperationIds") or ()
+    if not isinstance(updated, list | tuple) or not all(isinstance(op_id, str) for op_id in updated):
+        raise _fail("UpdatedOperationIds", "must be a list of operation ids")
+    return InvocationInput(arn, token, operations, marker, tuple(updated))

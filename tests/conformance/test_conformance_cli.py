@@ -29,12 +29,35 @@ def test_any_directory_is_judged_and_unmapped_ids_fail_the_run(tmp_path, capsys,
     assert code == 1
 
 
-def test_only_filters_and_declared_gaps_do_not_fail(capsys, monkeypatch):
-    # GIVEN the repo's requirements, filtered to a passing one and a declared gap
+def test_only_filters_and_declared_gaps_do_not_fail(tmp_path, capsys, monkeypatch):
+    # GIVEN the repo's template plus a function declaring a gap (the repo itself declares none today)
+    template = (ROOT / "template.yaml").read_text().replace("CodeUri: sam_app/", f"CodeUri: {ROOT}/sam_app/")
+    template += f"""
+  GapFunction:
+    Type: AWS::Serverless::Function
+    TestingMetadata:
+      NotImplemented:
+        - id: "99-1"
+          reason: "declared on purpose by this test"
+    Properties:
+      CodeUri: {ROOT}/sam_app/conformance/
+      Handler: step_handlers.step_basic
+"""
+    (tmp_path / "template.yaml").write_text(template)
+    requirements = tmp_path / "requirements"
+    requirements.mkdir()
+    shutil.copy(HERE / "requirements" / "step" / "1-2.yaml", requirements / "1-2.yaml")
+    shutil.copy(HERE / "requirements" / "step" / "1-3.yaml", requirements / "1-3.yaml")
+    (requirements / "99-1.yaml").write_text((HERE / "requirements" / "step" / "1-1.yaml").read_text())
     monkeypatch.chdir(ROOT)
-    # WHEN run / THEN exit 0 and both rows are printed
-    assert main(["conformance", "--only", "1-2,10-1"]) == 0
+
+    # WHEN run filtered to a passing requirement and the declared gap
+    code = main(["conformance", "-r", str(requirements), "-t", str(tmp_path / "template.yaml"), "--only", "1-2,99-1"])
+
+    # THEN exit 0, both rows are printed, and the filtered-out one is not run
     out = capsys.readouterr().out
+    assert code == 0
     assert "| 1-2 | passed |" in out
-    assert "| 10-1 | not implemented |" in out
+    assert "| 99-1 | not implemented |" in out
+    assert "1-3" not in out
     assert "1 not implemented, 1 passed" in out

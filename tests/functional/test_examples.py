@@ -534,6 +534,7 @@ RUN_BY_THEIR_OWN_TESTS |= {"sam/tests/test_orders.py", "migrating/official_sdk.p
 # the approval project runs as a user's pytest run (tests/e2e/service/test_pytest_callbacks.py)
 RUN_BY_THEIR_OWN_TESTS |= {f"approval/{f}" for f in ("template.yaml", "pytest.ini", "approval/app.py")}
 RUN_BY_THEIR_OWN_TESTS |= {"approval/tests/test_approval.py"}
+RUN_BY_THEIR_OWN_TESTS |= {"migrating/official_sdk_plugins.py"}  # run on the official SDK: test_official_sdk_plugins
 
 
 def test_every_example_is_exercised_here():

@@ -88,16 +88,13 @@ OMITTED: dict[str, str] = {
     "concurrency.models.Executable": "the official executor's unit of work; ours is concurrency.executor.Executable",
     # logger: LogInfo is built from the official ExecutionState / OperationIdentifier
     "logger.LogInfo.from_operation_identifier": "takes the official SDK's internal OperationIdentifier",
+    # plugin: the official engine's dispatch machinery; ours is replay/instrumentation.py (PluginRunner)
+    "plugin.PluginExecutor": "the official engine's per-invocation dispatch; ours is replay/instrumentation.py",
+    "plugin.PluginHost": "the official engine's handler-lifetime holder of factories; ours is handler.py",
 }
 
 # Temporary exclusions: owned by other slices in flight. The lead removes each block when merging them.
-IN_FLIGHT: dict[str, str] = {
-    # --- issue 13 part 4 (plugins, later slice) ---
-    **dict.fromkeys(
-        ["plugin"],
-        "issue 13 part 4 (plugins, later slice)",
-    ),
-}
+IN_FLIGHT: dict[str, str] = {}
 
 # Builtin bases whose members are not the official SDK's API.
 _BUILTIN_BASES = (object, BaseException, Exception, enum.Enum, enum.StrEnum, str, int)

@@ -65,11 +65,12 @@ def test_powertools_debug_turns_on_the_package_logger(debug, expected):
     assert ("NullHandler" in out) is not expected
 
 
-def test_powertools_hooks_do_not_import_pydantic():
-    # GIVEN the integration's hooks (what durable_handler(logger=, tracer=, metrics=) loads)
+def test_powertools_plugins_do_not_import_pydantic():
+    # GIVEN the integration's plugins (what durable_handler(logger=, tracer=, metrics=) loads)
     code = """
         import sys
-        import powertools_durable.powertools.hooks
+        import powertools_durable.powertools.plugins, powertools_durable.powertools.logger
+        import powertools_durable.powertools.tracer, powertools_durable.powertools.metrics
         print("pydantic" in sys.modules)
     """
     # WHEN imported THEN pydantic stays out (only the parser needs it)

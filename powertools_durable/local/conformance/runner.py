@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from typing import Any, Literal
 
 from powertools_durable.local.conformance.matcher import Mismatch, match_history, match_logs, match_value
-from powertools_durable.local.conformance.requirements import CallbackAction, Requirement
+from powertools_durable.local.conformance.requirements import CallbackAction, Requirement, substitute
 
 Outcome = Literal["passed", "failed", "not implemented", "unmapped"]
 LogSource = Callable[[str], list[dict[str, Any]]]
@@ -130,9 +130,9 @@ class ConformanceRunner:
             if raw is None and sync_result is not None:
                 raw = sync_result.result(timeout=self.timeout)
             match_value(requirement.expected_result, json.loads(raw) if raw else None, {}, "Result")
-        match_history(requirement.expected_history, history)
+        bindings = match_history(requirement.expected_history, history)
         if requirement.expected_logs:
-            self._check_logs(requirement, arn)
+            self._check_logs(requirement, arn, bindings)
 
     def _start(self, requirement: Requirement, function: str) -> tuple[str, Future[str | None] | None]:
         name = f"conformance-{requirement.id}-{uuid.uuid4().hex[:12]}"
@@ -223,14 +223,17 @@ class ConformanceRunner:
             time.sleep(self.poll_interval)
         raise TimeoutError(f"no callback named {name!r} was pending on a suspended execution within {self.timeout} s")
 
-    def _check_logs(self, requirement: Requirement, arn: str) -> None:
+    def _check_logs(self, requirement: Requirement, arn: str, bindings: dict[str, Any]) -> None:
+        """Count the matching records; ``${ID1}`` in a pattern is what the history bound it to."""
         if self.logs is None:
             raise Mismatch("ExpectedLogs: this runner has no log source")
         records = self.logs(arn)
+        bound = {name: str(value) for name, value in bindings.items()}
         for expectation in requirement.expected_logs:
-            count = match_logs(expectation.match, records)
+            pattern = substitute(expectation.match, bound)
+            count = match_logs(pattern, records)
             if count != expectation.count:
-                raise Mismatch(f"ExpectedLogs {expectation.match}: expected {expectation.count} records, got {count}")
+                raise Mismatch(f"ExpectedLogs {pattern}: expected {expectation.count} records, got {count}")
 
 
 def format_table(verdicts: list[Verdict]) -> str:

@@ -1,7 +1,7 @@
 """Re-run a handler against a recorded execution and report the first divergence, or that it replays cleanly.
 
 The handler is called exactly as Lambda calls it (its Powertools decorators run), with the recorded
-operations as its state, a client that records nothing and hooks that never run a step body:
+operations as its state, a client that records nothing and a guard that stops any step body:
 
 - a recorded operation replays from its checkpoint, as on Lambda; one of another type, subtype,
   name or parent is the engine's :class:`NonDeterministicExecutionError`, reported with its position;
@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import copy
 import json
-from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, TypeVar
@@ -29,7 +28,6 @@ from powertools_durable.tools.replay.history import RecordedExecution, load
 
 if TYPE_CHECKING:
     from powertools_durable.context import DurableContext, OperationHandle
-    from powertools_durable.hooks import DurableHooks
 
 T = TypeVar("T")
 History = RecordedExecution | str | Path | dict[str, Any] | list[Any]
@@ -110,21 +108,9 @@ class ReplayClient:
         return {"Operations": []}  # the whole state is in the invocation event
 
 
-class _ReplayHooks:
-    """The handler's own hooks around the invocation; a step body is never run."""
-
-    def __init__(self, inner: DurableHooks, roots: list[DurableContext]) -> None:
-        self._inner = inner
-        self._roots = roots
-
-    @contextmanager
-    def invocation(self, ctx: DurableContext) -> Iterator[None]:
-        self._roots.append(ctx)
-        with self._inner.invocation(ctx):
-            yield
-
-    def run_step(self, ctx: DurableContext, op: OperationHandle, attempt: int, body: Callable[[], T]) -> T:
-        raise _StepBodyReached(op)
+def _stop_step_body(op: OperationHandle) -> None:
+    """A step body is about to run: the history has no outcome for it, so the replay stops here."""
+    raise _StepBodyReached(op)
 
 
 def replay(
@@ -143,7 +129,7 @@ def replay(
         "CheckpointToken": "replay",
         "InitialExecutionState": {"Operations": copy.deepcopy(recorded.operations)},
     }
-    token = invocation_override.set(InvocationOverride(client, lambda hooks: _ReplayHooks(hooks, roots)))
+    token = invocation_override.set(InvocationOverride(client, roots.append, _stop_step_body))
     output: Any = None
     reached: OperationHandle | None = None
     failure: BaseException | None = None
