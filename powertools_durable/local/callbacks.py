@@ -64,6 +64,7 @@ class CallbackService:
             events = [history.callback_ended(answered, now)] if wakes else []
             if wakes:
                 record.invoke_at_ms = now
+                record.updated_ids = [*record.updated_ids, operation_id]
             self.service.store.commit(Commit(record, [answered], events))
         if wakes:
             self.service.on_effects([Reinvoke(arn)])

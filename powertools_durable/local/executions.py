@@ -309,7 +309,11 @@ class ExecutionService(ExecutionReads):
         state: WireDict = {"Operations": page}
         if next_marker:
             state["NextMarker"] = next_marker
-        return {"DurableExecutionArn": record.arn, "CheckpointToken": record.token, "InitialExecutionState": state}
+        event: WireDict = {"DurableExecutionArn": record.arn, "CheckpointToken": record.token}
+        event["InitialExecutionState"] = state
+        if record.invocation_updated_ids:  # as Lambda: what the service changed while the execution was suspended
+            event["UpdatedOperationIds"] = list(record.invocation_updated_ids)
+        return event
 
     # -- StopDurableExecution and the execution timeout -----------------------------------
 

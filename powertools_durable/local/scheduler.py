@@ -245,6 +245,8 @@ class Scheduler:
             record.invocation_id = str(uuid.uuid4())
             record.invocation_start_ms = now
             record.invoke_at_ms = None
+            record.invocation_updated_ids = list(dict.fromkeys([*record.updated_ids, *(op["Id"] for op in fired)]))
+            record.updated_ids = []
             record.token = self.service.new_token(record)
             self.store.commit(Commit(record, fired, events))
             return record
@@ -270,6 +272,7 @@ class Scheduler:
                 }
             completed = history.invocation_completed(record.invocation_start_ms or now, now, request_id, error)
             record.invocation_id = record.token = record.invocation_start_ms = None
+            record.invocation_updated_ids = []
             logs = (request_id, outcome.logs)
             try:
                 return self._act(record, output, error, completed, now, logs, request_id)
@@ -356,6 +359,7 @@ class Scheduler:
                     record.invocation_start_ms or now, now, record.invocation_id, error
                 )
                 record.invocation_id = record.token = record.invocation_start_ms = None
+                record.invocation_updated_ids = []
                 record.failures += 1
                 record.invoke_at_ms = now
                 self.store.commit(Commit(record, [], [completed]))

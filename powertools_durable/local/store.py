@@ -68,6 +68,10 @@ class ExecutionRecord:
     retention_days: int = 14
     parent_arn: str | None = None  # a chained invoke's child: the execution that invoked it
     parent_operation: str | None = None
+    # Operations the service changed while the execution was suspended (a wait or retry delay over, a
+    # callback answered, a chained invoke's outcome landed): the next invocation's UpdatedOperationIds.
+    updated_ids: list[str] = field(default_factory=list)
+    invocation_updated_ids: list[str] = field(default_factory=list)  # what the invocation in flight was told
 
     @property
     def timeout_at_ms(self) -> int:

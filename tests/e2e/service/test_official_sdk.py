@@ -191,11 +191,6 @@ def test_our_powertools_logger_plugin_on_the_official_sdk(official_emulator: Loc
     assert lines.count("line: in last step") == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="the emulator sends no UpdatedOperationIds (Lambda does): the plugins cannot tell that the wait the "
-    "last invocation suspended on completed, so the official SDK's replay looks unfinished until the next step",
-)
 def test_a_line_right_after_a_completed_wait_is_written_on_the_official_sdk(official_emulator: LocalEmulator) -> None:
     run = official_emulator.run("OfficialPowertools", {}, timeout=60)
     assert run.status == "SUCCEEDED", (run.error, run.logs)
