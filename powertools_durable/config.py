@@ -10,20 +10,6 @@ from dataclasses import dataclass, field
 from enum import Enum, StrEnum
 from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from powertools_durable.concurrency.config import (  # noqa: F401 - the official SDK's config module holds them
-    BatchItemStatus,
-    CompletionConfig,
-    CompletionDecision,
-    CompletionItemStatus,
-    CompletionOutcome,
-    CompletionStatus,
-    MapConfig,
-    NestingType,
-    ParallelBranch,
-    ParallelConfig,
-    complete_batch,
-    continue_batch,
-)
 from powertools_durable.exceptions import ValidationError
 
 if TYPE_CHECKING:
@@ -224,3 +210,35 @@ class InvokeConfig(Generic[P, R]):
     serdes_payload: SerDes[P] | None = None
     serdes_result: SerDes[R] | None = None
     tenant_id: str | None = None
+
+
+# The official SDK's config module also holds the fan-out configs; here they load on first use, so a
+# handler that never fans out does not import them on its cold start.
+_FANOUT = frozenset(
+    {
+        "BatchItemStatus",
+        "CompletionConfig",
+        "CompletionDecision",
+        "CompletionItemStatus",
+        "CompletionOutcome",
+        "CompletionStatus",
+        "MapConfig",
+        "NestingType",
+        "ParallelBranch",
+        "ParallelConfig",
+        "complete_batch",
+        "continue_batch",
+    }
+)
+
+
+def __getattr__(name: str) -> Any:
+    if name in _FANOUT:
+        from powertools_durable.concurrency import config as fanout  # noqa: PLC0415 - lazy, see above
+
+        return getattr(fanout, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def __dir__() -> list[str]:
+    return sorted({*globals(), *_FANOUT})

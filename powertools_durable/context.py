@@ -25,11 +25,6 @@ from powertools_durable.config import (
 )
 from powertools_durable.exceptions import NonDeterministicExecutionError
 from powertools_durable.logger import Logger, LogInfo
-from powertools_durable.operations.batch import (  # noqa: F401 - the official SDK's context module holds it
-    durable_parallel_branch,
-    run_map,
-    run_parallel,
-)
 from powertools_durable.operations.callback import Callback, create_callback
 from powertools_durable.operations.child import (
     durable_with_child_context,  # noqa: F401 - the official SDK has it here
@@ -291,6 +286,8 @@ class DurableContext:
         BatchResult
             One item per started branch, in index order; ``throw_if_error()`` raises the first failure.
         """
+        from powertools_durable.operations.batch import run_parallel  # noqa: PLC0415 - fan-out loads on first use
+
         return run_parallel(self, functions, name, config)
 
     def map(
@@ -313,6 +310,8 @@ class DurableContext:
         config
             Concurrency, completion criteria, serdes, nesting and iteration names.
         """
+        from powertools_durable.operations.batch import run_map  # noqa: PLC0415 - fan-out loads on first use
+
         return run_map(self, inputs, func, name, config)
 
     def step(self, func: Callable[[StepContext], T], name: str | None = None, config: StepConfig | None = None) -> T:
@@ -489,3 +488,12 @@ def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, 
     bind.__name__ = func.__name__
     bind.__doc__ = func.__doc__
     return bind
+
+
+def __getattr__(name: str) -> Any:
+    """``durable_parallel_branch`` here too, as in the official SDK's context module (loaded on first use)."""
+    if name == "durable_parallel_branch":
+        from powertools_durable.operations.batch import durable_parallel_branch  # noqa: PLC0415
+
+        return durable_parallel_branch
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

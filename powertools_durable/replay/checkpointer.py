@@ -36,7 +36,8 @@ MAX_BATCH_UPDATES = 250
 MAX_BATCH_BYTES = 750 * 1024  # what one call may carry; a single larger update (a 6 MB result) goes alone
 
 GATHER_SECONDS = 0.002  # longest a leader waits for running branches to queue their updates
-GATHER_SHARE = 0.1  # ... and never more than this share of a round trip: against an in-process service, no wait
+GATHER_SHARE = 0.1  # ... and never more than this share of a round trip,
+GATHER_MIN_SECONDS = 0.0005  # ... but at least this (an in-process service's round trip is ~0)
 GATHER_YIELD_SECONDS = 0.00005
 
 MergeOperations = Callable[[Iterable[WireDict]], None]
@@ -226,7 +227,7 @@ class Checkpointer:
         interpreter briefly (at most :data:`GATHER_SECONDS`). Sequential code has no participants and
         never waits here.
         """
-        budget = min(GATHER_SECONDS, self._round_trip * GATHER_SHARE)
+        budget = max(GATHER_MIN_SECONDS, min(GATHER_SECONDS, self._round_trip * GATHER_SHARE))
         deadline = 0.0
         while self._participants > len(self._waiters) + 1 and len(self._queue) < MAX_BATCH_UPDATES:
             now = time.monotonic()
