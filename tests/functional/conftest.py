@@ -11,6 +11,7 @@ import pytest
 
 from powertools_durable import DurableContext, durable_execution
 from powertools_durable.local.memory import InMemoryDurableService
+from powertools_durable.replay.start_watch import ENV_STEP_START_AFTER_MS
 
 UserHandler = Callable[[Any, DurableContext], Any]
 LambdaHandler = Callable[[Any, Any], Any]
@@ -89,3 +90,13 @@ def invoke(handler: LambdaHandler, service: InMemoryDurableService, lambda_conte
     """One invocation with the envelope the service would send now (no clock advance)."""
     output: dict[str, Any] = handler(service.envelope(), lambda_context)
     return output
+
+
+@pytest.fixture(autouse=True)
+def _steps_start_with_their_outcome(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Many tests assert the exact checkpoint calls of fast steps (START riding with the outcome).
+
+    On a loaded machine a "fast" step can outlive the 5 ms window after which a running step's START
+    is sent on its own; a long window keeps those assertions exact. test_long_step_start sets its own.
+    """
+    monkeypatch.setenv(ENV_STEP_START_AFTER_MS, "600000")

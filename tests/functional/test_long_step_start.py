@@ -13,8 +13,11 @@ from powertools_durable.replay.start_watch import ENV_STEP_START_AFTER_MS
 from .conftest import bind, invoke, step_update
 
 
-def test_a_long_step_start_is_checkpointed_while_the_body_runs(service: InMemoryDurableService) -> None:
-    # GIVEN a step whose body waits until the service has seen its START
+def test_a_long_step_start_is_checkpointed_while_the_body_runs(
+    service: InMemoryDurableService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the default window (5 ms), and a step whose body waits until the service has seen its START
+    monkeypatch.delenv(ENV_STEP_START_AFTER_MS)
     started_seen = threading.Event()
     real_checkpoint = service.checkpoint
 
