@@ -95,7 +95,12 @@ def run_invocation(
             user_input = _read_input(state)
             if decode_input is not None:
                 user_input = decode_input(user_input)
-            result = handler(user_input, ctx)
+            if _is_async(handler):
+                from powertools_durable.aio.runner import run_async_handler  # noqa: PLC0415 - asyncio on use
+
+                result = run_async_handler(handler, user_input, ctx)
+            else:
+                result = handler(user_input, ctx)
     except SuspendExecution:
         state.raise_if_failed()
         if state.fatal_error is not None:
@@ -114,6 +119,15 @@ def run_invocation(
     if state.fatal_error is not None:  # user code caught it; the execution still must not diverge
         return _failed(state, state.fatal_error)
     return _succeeded(state, result)
+
+
+def _is_async(handler: Any) -> bool:
+    """An ``async def`` handler (or a callable object with an ``async def __call__``)."""
+    code = getattr(handler, "__code__", None) or getattr(getattr(handler, "__call__", None), "__code__", None)  # noqa: B004
+    return code is not None and bool(code.co_flags & _CO_COROUTINE)
+
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect on every cold start
 
 
 def _read_input(state: ExecutionState) -> Any:
