@@ -6,9 +6,9 @@ trips through the checkpointer's group commit exactly as parallel branches do. A
 coroutine (an ``async def`` step, child function, submitter or check) is sent back to run on the
 loop while its worker thread waits: user code always runs on the loop, never on a worker thread.
 
-When the handler's coroutine ends (returned, raised or suspended), tasks it left running are
-cancelled and every worker thread is awaited before the invocation reports, so nothing is
-checkpointed after the invocation returned.
+When the handler's coroutine ends (returned, raised or suspended), tasks it left behind are
+cancelled (one that had not started yet never runs its operation) and every worker thread is
+awaited before the invocation reports, so nothing is checkpointed after the invocation returned.
 """
 
 from __future__ import annotations
