@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
-from powertools_durable import Duration, StepContext, durable_execution, durable_step
-from powertools_durable.aio import AsyncDurableContext
+from powertools_durable import AsyncDurableContext, Duration, StepContext, durable_execution, durable_step
 
 outbox: list[dict] = []  # stands in for an email, a queue, a ticketing system...
 
