@@ -30,7 +30,10 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 
-MAX_WORKERS = 1024  # operations awaited together; threads start only as they are needed
+# One thread per operation in flight, started only as needed and reused once idle. No real cap: an
+# operation holding a thread (a child context whose coroutine runs) may wait for operations queued
+# behind it, and a capped pool would deadlock on a wide enough gather of child contexts.
+MAX_WORKERS = 1 << 20
 AsyncHandler = Callable[[Any, Any], Awaitable[Any]]
 
 

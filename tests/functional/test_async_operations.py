@@ -238,3 +238,22 @@ def test_gathered_steps_share_round_trips():
     assert run.result == list(range(20))
     assert len(service.updates_of(1)) == 40
     assert len(service.calls) <= 10
+
+
+def test_many_gathered_child_contexts_each_awaiting_steps_complete(service: InMemoryDurableService):
+    # GIVEN 60 child contexts gathered, each holding a thread while it awaits two steps of its own
+    async def child(ctx: AsyncDurableContext) -> int:
+        first = await ctx.step(lambda _: 1, name="one")
+        return first + await ctx.step(lambda _: 2, name="two")
+
+    @bind(service)
+    async def handler(event: Any, context: AsyncDurableContext) -> int:
+        results = await asyncio.gather(*(context.run_in_child_context(child, name=f"c{i}") for i in range(60)))
+        return sum(results)
+
+    # WHEN it runs
+    run = run_to_completion(handler, {}, service=service)
+
+    # THEN every child completed (no operation waited for a thread held by its own parent)
+    assert run.result == 180
+    assert sum(op["Type"] == "CONTEXT" for op in service.operations.values()) == 60
