@@ -20,6 +20,7 @@ from powertools_durable.operations.invoke import run_invoke
 from powertools_durable.operations.step import run_step
 from powertools_durable.operations.wait import run_wait
 from powertools_durable.operations.wait_for_callback import run_wait_for_callback
+from powertools_durable.service.wire import OperationStatus
 
 if TYPE_CHECKING:
     from powertools_durable.aio.runner import AsyncRunner
@@ -66,6 +67,18 @@ class AsyncDurableContext:
         """The sync context as the operation called now sees it: its id taken now, its bodies awaited on the loop."""
         return cast("DurableContext", _PinnedContext(self.sync, self.sync.reserve_operation(), self._runner))
 
+    def _replayed(self, run: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """Run the sync operation on a worker thread; on the loop itself when its checkpoint settles it.
+
+        A step or wait whose recorded status decides its outcome (a result, an error, a suspension)
+        does no I/O and runs no user code on replay: it needs no thread hop.
+        """
+        pinned = self._pinned()
+        recorded = self.sync.state.get(cast("_PinnedContext", pinned).op_id)
+        if recorded is not None and recorded.get("Status") not in _RUNNABLE:
+            return _inline(run, pinned, *args)
+        return self._runner.run(run, pinned, *args)
+
     def _child(self, func: Callable[..., Any]) -> Callable[..., Any]:
         """``func(async_child, *rest)`` as the sync operations call it (``f(sync_child, *rest)``), run on the loop."""
         runner = self._runner
@@ -79,11 +92,11 @@ class AsyncDurableContext:
         self, func: Callable[[StepContext], T | Awaitable[T]], name: str | None = None, config: StepConfig | None = None
     ) -> Awaitable[T]:
         """A checkpointed step; ``func`` may be ``async def`` (it runs on the loop)."""
-        return self._runner.run(run_step, self._pinned(), func, name, config)
+        return self._replayed(run_step, func, name, config)
 
     def wait(self, duration: Duration, name: str | None = None) -> Awaitable[None]:
         """Suspend the execution for ``duration`` without compute."""
-        return self._runner.run(run_wait, self._pinned(), duration, name)
+        return self._replayed(run_wait, duration, name)
 
     def run_in_child_context(
         self,
@@ -156,17 +169,18 @@ class _PinnedContext:
 
     def __init__(self, ctx: DurableContext, op_id: str, runner: AsyncRunner) -> None:
         self._ctx = ctx
-        self._op_id: str | None = op_id
+        self.op_id = op_id
+        self._begun = False
         self.hooks = _ResolvingHooks(ctx.hooks, runner)
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ctx, name)
 
     def begin_operation(self, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
-        op_id, self._op_id = self._op_id, None
-        if op_id is None:  # each async operation is one sync operation: a second would need an id of its own
+        if self._begun:  # each async operation is one sync operation: a second would need an id of its own
             raise RuntimeError("an async operation began two operations on its pinned context")
-        return self._ctx.claim_operation(op_id, op_type, sub_type, name)
+        self._begun = True
+        return self._ctx.claim_operation(self.op_id, op_type, sub_type, name)
 
 
 class _ResolvingHooks:
@@ -183,6 +197,14 @@ class _ResolvingHooks:
         runner = self._runner
         result: T = self._hooks.run_step(ctx, op, attempt, lambda: runner.resolve(body()))
         return result
+
+
+# A step checkpointed STARTED or READY runs its next attempt: user code, and checkpoints.
+_RUNNABLE = frozenset({OperationStatus.STARTED, OperationStatus.READY})
+
+
+async def _inline(run: Callable[..., T], *args: Any) -> T:
+    return run(*args)
 
 
 async def _as_async_callback(created: Awaitable[Callback[T]]) -> AsyncCallback[T]:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import threading
 import time
 from typing import Any
 
@@ -11,6 +12,8 @@ from powertools_durable import (
     BatchResult,
     DurableContext,
     Duration,
+    JsonSerDes,
+    StepConfig,
     WaitForConditionCheckContext,
     WaitForConditionConfig,
     WaitForConditionDecision,
@@ -257,3 +260,37 @@ def test_many_gathered_child_contexts_each_awaiting_steps_complete(service: InMe
     # THEN every child completed (no operation waited for a thread held by its own parent)
     assert run.result == 180
     assert sum(op["Type"] == "CONTEXT" for op in service.operations.values()) == 60
+
+
+class ThreadRecordingSerDes(JsonSerDes):
+    """Plain JSON, remembering the thread each payload was read on."""
+
+    def __init__(self) -> None:
+        self.threads: list[str] = []
+
+    def deserialize(self, data: str, serdes_context: Any) -> Any:
+        self.threads.append(threading.current_thread().name)
+        return super().deserialize(data, serdes_context)
+
+
+def test_replayed_steps_run_on_the_loop_and_fresh_ones_on_a_worker_thread(service: InMemoryDurableService):
+    # GIVEN a step, a wait and another step, whose results are read back by a thread-recording serdes
+    serdes = ThreadRecordingSerDes()
+    config = StepConfig(serdes=serdes)
+
+    @bind(service)
+    async def handler(event: Any, context: AsyncDurableContext) -> Any:
+        first = await context.step(lambda _: 1, name="first", config=config)
+        await context.wait(Duration.from_seconds(1))
+        return first + await context.step(lambda _: 2, name="second", config=config)
+
+    # WHEN it runs to its end (the first step is replayed by invocation 2)
+    run = run_to_completion(handler, {}, service=service)
+
+    # THEN fresh results were read back on worker threads, the replayed one on the loop's thread
+    assert run.result == 3
+    main = threading.main_thread().name
+    assert serdes.threads[0] != main  # invocation 1: "first" ran
+    assert serdes.threads[1] == main  # invocation 2: "first" replayed, no thread hop
+    assert serdes.threads[2] != main  # invocation 2: "second" ran
+    assert len(serdes.threads) == 3
