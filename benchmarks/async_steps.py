@@ -2,7 +2,8 @@
 
 1. Cost per step: one invocation running N sequential steps against the in-process fake, written as
    sync code (``context.step``) and as async code (``await context.step``); the difference is what
-   the async API adds per step (a worker-thread hop per operation).
+   the async API adds per step (a worker-thread hop per operation); and the replay of 1,000 stored
+   steps, sync and async (a replayed step needs no thread hop).
 2. ``asyncio.gather`` of 100 steps with a simulated 10 ms round trip: wall time and checkpoint calls
    against the round-trip floor (one call: 100 STARTs and 100 SUCCEEDs fit in one batch), next to
    the sync equivalent (``context.map`` of 100 one-step items at concurrency 100).
@@ -15,6 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import gc
+import json
 import statistics
 import sys
 import time
@@ -26,9 +28,9 @@ sys.path.insert(0, str(HERE))
 
 from fanout import LatentService  # noqa: E402
 from fanout import run_once as run_map  # noqa: E402
-from workloads import OURS, MeteredService  # noqa: E402
+from workloads import OURS, MeteredService, NullClient, recorded_envelope, steps_handler  # noqa: E402
 
-from powertools_durable import durable_execution  # noqa: E402
+from powertools_durable import durable_execution, durable_step  # noqa: E402
 
 
 def sequential_handler(steps: int, client: Any, is_async: bool) -> Any:
@@ -48,6 +50,31 @@ def sequential_handler(steps: int, client: Any, is_async: bool) -> Any:
         return steps
 
     return durable_execution(sync_handler, boto3_client=client)
+
+
+def async_replay_handler(steps: int) -> Any:
+    """``steps_handler``'s workload written as async code (the same step names, so it replays that history)."""
+
+    @durable_step
+    def work(step_context: Any, i: int) -> dict[str, Any]:
+        return {"i": i, "ok": True, "label": "item"}
+
+    async def handler(event: Any, context: Any) -> dict[str, int]:
+        for i in range(steps):
+            await context.step(work(i))
+        return {"steps": steps}
+
+    return durable_execution(handler, boto3_client=NullClient())
+
+
+def replay_seconds(handler: Any, envelope: str) -> float:
+    event = json.loads(envelope)
+    gc.collect()
+    start = time.perf_counter()
+    output = handler(event, None)
+    elapsed = time.perf_counter() - start
+    assert output["Status"] == "SUCCEEDED", output
+    return elapsed
 
 
 def gather_handler(steps: int, client: Any) -> Any:
@@ -91,6 +118,17 @@ def main() -> None:
         per_step[label] = statistics.median((wall - fake) / args.steps for wall, _, fake in runs) * 1e6
         print(f"{label:>6} {per_step[label]:>9.1f} {runs[-1][1]:>6}")
     print(f"async adds {per_step['async'] - per_step['sync']:.1f} us per step")
+
+    replayed = 1000
+    envelope = recorded_envelope(replayed)
+    sync_replay = statistics.median(
+        replay_seconds(steps_handler(OURS, replayed, NullClient()), envelope) for _ in range(args.repeat)
+    )
+    async_replay = statistics.median(
+        replay_seconds(async_replay_handler(replayed), envelope) for _ in range(args.repeat)
+    )
+    print(f"\nreplay of {replayed} stored steps (no service call): sync {sync_replay * 1000:.1f} ms, ", end="")
+    print(f"async {async_replay * 1000:.1f} ms")
 
     latency = args.latency_ms / 1000
     print(f"\n100 steps at once, {args.latency_ms:.0f} ms round trip (floor: one call, {args.latency_ms:.0f} ms)")
