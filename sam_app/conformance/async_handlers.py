@@ -7,15 +7,28 @@ sync function stays each requirement's answer in the conformance report).
 from __future__ import annotations
 
 import asyncio
+import os
 from collections.abc import Sequence
 from typing import Any
 
 from aws_lambda_powertools import Logger
 
-from powertools_durable import Duration, MapConfig, StepContext, durable_handler, durable_step
+from powertools_durable import (
+    Duration,
+    MapConfig,
+    ParallelConfig,
+    StepContext,
+    WaitForCallbackContext,
+    WaitForConditionCheckContext,
+    WaitForConditionConfig,
+    WaitForConditionDecision,
+    durable_handler,
+    durable_step,
+)
 from powertools_durable.aio import AsyncDurableContext
 
 logger = Logger(service="conformance")
+ECHO = os.environ.get("ECHO_FUNCTION", "ConformanceInvokeEchoFunction")
 
 
 @durable_step
@@ -92,4 +105,56 @@ async def map_basic(event: list[str], context: AsyncDurableContext) -> list[Any]
         return await ctx.step(lambda _: f"Hello, {item}!")
 
     result = await context.map(event, greet, name="map", config=MapConfig(max_concurrency=1))
+    return result.get_results()
+
+
+@durable_handler(logger=logger)
+async def child_basic(event: str, context: AsyncDurableContext) -> str:  # 3-1
+    async def in_child(child: AsyncDurableContext) -> str:
+        return await child.step(lambda _: event)
+
+    return await context.run_in_child_context(in_child)
+
+
+@durable_handler(logger=logger)
+async def invoke_echo(event: str, context: AsyncDurableContext) -> Any:  # 5-1
+    return await context.invoke(ECHO, event)
+
+
+def _until(threshold: int) -> Any:
+    def strategy(state: int, attempts_made: int) -> WaitForConditionDecision:
+        if state < threshold:
+            return WaitForConditionDecision.continue_waiting(Duration.from_seconds(1))
+        return WaitForConditionDecision.stop_polling()
+
+    return strategy
+
+
+async def _increment(state: int, check: WaitForConditionCheckContext) -> int:
+    await asyncio.sleep(0)
+    return state + 1
+
+
+@durable_handler(logger=logger)
+async def poll_basic(event: int, context: AsyncDurableContext) -> int:  # 6-1
+    return await context.wait_for_condition(_increment, WaitForConditionConfig(_until(event), initial_state=0))
+
+
+async def _submit(callback_id: str, context: WaitForCallbackContext) -> None:
+    await asyncio.sleep(0)
+    context.logger.info(f"submitted callback {callback_id}")
+
+
+@durable_handler(logger=logger)
+async def wfc_basic(event: str, context: AsyncDurableContext) -> Any:  # 7-1
+    return await context.wait_for_callback(_submit, name=event)
+
+
+@durable_handler(logger=logger)
+async def parallel_basic(event: Any, context: AsyncDurableContext) -> list[Any]:  # 8-1
+    async def task(ctx: AsyncDurableContext, value: str) -> str:
+        return await ctx.step(lambda _: value)
+
+    branches = [lambda ctx: task(ctx, "task-1"), lambda ctx: task(ctx, "task-2")]
+    result = await context.parallel(branches, name="parallel", config=ParallelConfig(max_concurrency=1))
     return result.get_results()

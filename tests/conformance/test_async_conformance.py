@@ -27,6 +27,11 @@ ASYNC_FUNCTIONS = {
     "2-3": "AsyncConformance2x3Function",
     "4-1": "AsyncConformance4x1Function",
     "4-7": "AsyncConformance4x7Function",
+    "3-1": "AsyncConformance3x1Function",
+    "5-1": "AsyncConformance5x1Function",
+    "6-1": "AsyncConformance6x1Function",
+    "7-1": "AsyncConformance7x1Function",
+    "8-1": "AsyncConformance8x1Function",
     "9-1": "AsyncConformance9x1Function",
 }
 
