@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Awaitable, Callable
+from typing import TYPE_CHECKING, Any, cast
 
 from powertools_durable.context import DurableContext
 from powertools_durable.current import current_context
@@ -37,9 +37,14 @@ from powertools_durable.service.wire import (
     escaped_error_object,
 )
 
+if TYPE_CHECKING:
+    from powertools_durable.aio.context import AsyncDurableContext
+
 logger = logging.getLogger(__name__)
 
-UserHandler = Callable[[Any, DurableContext], Any]
+SyncUserHandler = Callable[[Any, DurableContext], Any]
+# ``async def handler(event, context: AsyncDurableContext)`` too: detected, and run on an event loop.
+UserHandler = SyncUserHandler | Callable[[Any, "AsyncDurableContext"], Awaitable[Any]]
 
 
 def get_durable_context() -> DurableContext:
@@ -100,7 +105,7 @@ def run_invocation(
 
                 result = run_async_handler(handler, user_input, ctx)
             else:
-                result = handler(user_input, ctx)
+                result = cast("SyncUserHandler", handler)(user_input, ctx)
     except SuspendExecution:
         state.raise_if_failed()
         if state.fatal_error is not None:

@@ -110,7 +110,20 @@ def _discard(value: Any) -> None:
 
 
 def run_async_handler(handler: AsyncHandler, user_input: Any, ctx: DurableContext) -> Any:
-    """Run ``handler(user_input, AsyncDurableContext)`` to its end on a new event loop."""
+    """Run ``handler(user_input, AsyncDurableContext)`` to its end on a new event loop.
+
+    Lambda calls handlers from synchronous code; a caller already inside a running loop (a test,
+    a local runner written with asyncio) gets the handler's loop on a thread of its own.
+    """
+    try:
+        asyncio.get_running_loop()
+    except RuntimeError:
+        return _run_on_new_loop(handler, user_input, ctx)
+    with ThreadPoolExecutor(1, thread_name_prefix="durable-loop") as pool:
+        return pool.submit(contextvars.copy_context().run, _run_on_new_loop, handler, user_input, ctx).result()
+
+
+def _run_on_new_loop(handler: AsyncHandler, user_input: Any, ctx: DurableContext) -> Any:
     from powertools_durable.aio.context import AsyncDurableContext  # noqa: PLC0415 - import cycle
 
     loop = asyncio.new_event_loop()

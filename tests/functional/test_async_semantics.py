@@ -165,3 +165,23 @@ def test_get_durable_context_sees_the_innermost_context(service: InMemoryDurable
     assert seen["child"].parent_id == op_id(1)
     assert seen["step"] is seen["child"]
     assert seen["top"].parent_id is None
+
+
+def test_a_handler_called_from_inside_a_running_loop_runs_on_a_loop_of_its_own(service: InMemoryDurableService):
+    # GIVEN an async durable handler, called (synchronously, as Lambda does) from a coroutine
+    @bind(service)
+    async def handler(event: Any, context: AsyncDurableContext) -> str:
+        await context.wait(Duration.from_seconds(1), name="pause")
+        return await context.step(lambda _: "done", name="finish")
+
+    async def caller() -> list[dict[str, Any]]:
+        first = invoke(handler, service)
+        assert service.advance()
+        return [first, invoke(handler, service)]
+
+    # WHEN both invocations run from inside asyncio.run
+    service.start({})
+    outputs = asyncio.run(caller())
+
+    # THEN they behaved as from synchronous code: a suspension, then the result
+    assert outputs == [{"Status": "PENDING"}, {"Status": "SUCCEEDED", "Result": '"done"'}]
