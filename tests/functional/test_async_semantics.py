@@ -185,3 +185,25 @@ def test_a_handler_called_from_inside_a_running_loop_runs_on_a_loop_of_its_own(s
 
     # THEN they behaved as from synchronous code: a suspension, then the result
     assert outputs == [{"Status": "PENDING"}, {"Status": "SUCCEEDED", "Result": '"done"'}]
+
+
+def test_replay_safe_values_are_the_same_on_every_replay(service: InMemoryDurableService):
+    # GIVEN an async handler drawing a uuid and reading now() around a step, then waiting
+    seen: list[tuple[str, str, bool]] = []
+
+    @bind(service)
+    async def handler(event: Any, context: AsyncDurableContext) -> str:
+        drawn = context.uuid4()
+        await context.step(lambda _: 1, name="a")
+        seen.append((str(drawn), context.now().isoformat(), context.is_replaying()))
+        await context.wait(Duration.from_seconds(1))
+        return str(drawn)
+
+    # WHEN it runs to its end (invocation 2 replays the step)
+    run = run_to_completion(handler, {}, service=service)
+
+    # THEN both invocations drew the same uuid and read the same time; only the second was replaying
+    assert [o["Status"] for o in run.outputs] == ["PENDING", "SUCCEEDED"]
+    assert seen[0][:2] == seen[1][:2]
+    assert [replaying for *_, replaying in seen] == [False, True]
+    assert run.result == seen[0][0]
