@@ -4,7 +4,8 @@ Each awaitable operation runs the sync operation's code (``operations/*``) on a 
 checkpoint shapes, ids and replay rules are the sync ones, and concurrent operations share round
 trips through the checkpointer's group commit exactly as parallel branches do. A body that is a
 coroutine (an ``async def`` step, child function, submitter or check) is sent back to run on the
-loop while its worker thread waits: user code always runs on the loop, never on a worker thread.
+loop while its worker thread waits; a sync body runs on the worker thread, so blocking code in a
+step does not block the loop.
 
 When the handler's coroutine ends (returned, raised or suspended), tasks it left behind are
 cancelled (one that had not started yet never runs its operation) and every worker thread is
