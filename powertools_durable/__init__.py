@@ -22,6 +22,8 @@ _EXPORTS: dict[str, str] = {
     "get_durable_context": "powertools_durable.execution",
     # context and operations
     "DurableContext": "powertools_durable.context",
+    "AsyncDurableContext": "powertools_durable.aio.context",
+    "AsyncCallback": "powertools_durable.aio.context",
     "ExecutionContext": "powertools_durable.context",
     "durable_step": "powertools_durable.context",
     "durable_with_child_context": "powertools_durable.operations.child",
@@ -124,6 +126,8 @@ _EXPORTS: dict[str, str] = {
 }
 
 __all__ = [
+    "AsyncCallback",
+    "AsyncDurableContext",
     "BatchCompletionError",
     "BatchItem",
     "BatchItemStatus",
@@ -230,6 +234,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:
+    from powertools_durable.aio.context import AsyncCallback, AsyncDurableContext
     from powertools_durable.concurrency.batch import (
         BatchCompletionError,
         BatchItem,

@@ -247,6 +247,11 @@ class DurableContext:
         self._position += 1
         return self.claim_operation(operation_id(self._prefix, self._position), op_type, sub_type, name)
 
+    def reserve_operation(self) -> str:
+        """Allocate the next id now for an operation that begins later (async: ids follow call order)."""
+        self._position += 1
+        return operation_id(self._prefix, self._position)
+
     def claim_operation(self, op_id: str, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
         """Check the checkpoint at ``op_id`` and mark it visited (a batch branch: an id no counter allocated)."""
         self._state.raise_if_doomed()

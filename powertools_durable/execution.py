@@ -10,8 +10,8 @@ from __future__ import annotations
 
 import json
 import logging
-from collections.abc import Callable, Sequence
-from typing import Any
+from collections.abc import Awaitable, Callable, Sequence
+from typing import TYPE_CHECKING, Any, cast
 
 from powertools_durable.context import DurableContext
 from powertools_durable.current import current_context
@@ -37,9 +37,14 @@ from powertools_durable.service.wire import (
     escaped_error_object,
 )
 
+if TYPE_CHECKING:
+    from powertools_durable.aio.context import AsyncDurableContext
+
 logger = logging.getLogger(__name__)
 
-UserHandler = Callable[[Any, DurableContext], Any]
+SyncUserHandler = Callable[[Any, DurableContext], Any]
+# ``async def handler(event, context: AsyncDurableContext)`` too: detected, and run on an event loop.
+UserHandler = SyncUserHandler | Callable[[Any, "AsyncDurableContext"], Awaitable[Any]]
 
 
 def get_durable_context() -> DurableContext:
@@ -119,7 +124,12 @@ def _run(
         user_input = _read_input(state)
         if decode_input is not None:
             user_input = decode_input(user_input)
-        result = handler(user_input, ctx)
+        if _is_async(handler):
+            from powertools_durable.aio.runner import run_async_handler  # noqa: PLC0415 - asyncio on use
+
+            result = run_async_handler(handler, user_input, ctx)
+        else:
+            result = cast("SyncUserHandler", handler)(user_input, ctx)
     except SuspendExecution:
         state.raise_if_failed()
         if state.fatal_error is not None:
@@ -144,6 +154,15 @@ def _input_for_plugins(state: ExecutionState) -> Any:
         return _read_input(state)
     except ExecutionError:
         return None
+
+
+def _is_async(handler: Any) -> bool:
+    """An ``async def`` handler (or a callable object with an ``async def __call__``)."""
+    code = getattr(handler, "__code__", None) or getattr(getattr(handler, "__call__", None), "__code__", None)  # noqa: B004
+    return code is not None and bool(code.co_flags & _CO_COROUTINE)
+
+
+_CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect on every cold start
 
 
 def _read_input(state: ExecutionState) -> Any:

@@ -307,6 +307,28 @@ def test_parallel_example(service, run):
     assert _operation(service, "quote-carrier-b")["Status"] == "FAILED"
 
 
+def test_async_handler_example(service, lambda_context):
+    # GIVEN the async example, and a manager answering through the id its async submitter sent
+    module = load("operations/async_handler.py")
+    name = "approval create callback id"
+
+    def external(svc: InMemoryDurableService) -> bool:  # answers once the callback exists (after the wait)
+        if not any(op.get("Name") == name and op["Status"] == "STARTED" for op in svc.operations.values()):
+            return False
+        svc.answer_callback(svc.callback_id(name), result='"yes"')
+        return True
+
+    # WHEN it runs (the wait and the callback suspend it once each)
+    result = run_to_completion(
+        module.handler, {"weight": 5}, service=service, lambda_context=lambda_context, external=external
+    )
+    # THEN both quotes were gathered, the cheapest kept, and the answer came back
+    assert result.result == {"cheapest": {"carrier": "b", "price": 10}, "approval": '"yes"'}
+    assert [o["Status"] for o in result.outputs] == ["PENDING", "PENDING", "SUCCEEDED"]
+    assert module.outbox == [{"approve": "shipping", "reply_to": service.callback_id("approval create callback id")}]
+    assert _operation(service, "cool-off")["Type"] == "WAIT"
+
+
 def test_map_example(service, run):
     # GIVEN the map example with one back-ordered line WHEN run (its wait suspends the execution once)
     lines = [{"sku": "a", "qty": 1}, {"sku": "b", "qty": 2, "backorder": True}, {"sku": "c", "qty": 3}]

@@ -1,0 +1,145 @@
+"""Async handlers: ``python benchmarks/async_steps.py``.
+
+1. Cost per step: one invocation running N sequential steps against the in-process fake, written as
+   sync code (``context.step``) and as async code (``await context.step``); the difference is what
+   the async API adds per step (a worker-thread hop per operation); and the replay of 1,000 stored
+   steps, sync and async (a replayed step needs no thread hop).
+2. ``asyncio.gather`` of 100 steps with a simulated 10 ms round trip: wall time and checkpoint calls
+   against the round-trip floor (one call: 100 STARTs and 100 SUCCEEDs fit in one batch), next to
+   the sync equivalent (``context.map`` of 100 one-step items at concurrency 100).
+
+Prints, never asserts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import gc
+import json
+import statistics
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+from fanout import LatentService  # noqa: E402
+from fanout import run_once as run_map  # noqa: E402
+from workloads import OURS, MeteredService, NullClient, recorded_envelope, steps_handler  # noqa: E402
+
+from powertools_durable import durable_execution, durable_step  # noqa: E402
+
+
+def sequential_handler(steps: int, client: Any, is_async: bool) -> Any:
+    """``steps`` sequential steps, each returning a small dict, as sync or async code."""
+    if is_async:
+
+        async def async_handler(event: Any, context: Any) -> int:
+            for i in range(steps):
+                await context.step(lambda _, i=i: {"i": i}, name=f"step-{i}")
+            return steps
+
+        return durable_execution(async_handler, boto3_client=client)
+
+    def sync_handler(event: Any, context: Any) -> int:
+        for i in range(steps):
+            context.step(lambda _, i=i: {"i": i}, name=f"step-{i}")
+        return steps
+
+    return durable_execution(sync_handler, boto3_client=client)
+
+
+def async_replay_handler(steps: int) -> Any:
+    """``steps_handler``'s workload written as async code (the same step names, so it replays that history)."""
+
+    @durable_step
+    def work(step_context: Any, i: int) -> dict[str, Any]:
+        return {"i": i, "ok": True, "label": "item"}
+
+    async def handler(event: Any, context: Any) -> dict[str, int]:
+        for i in range(steps):
+            await context.step(work(i))
+        return {"steps": steps}
+
+    return durable_execution(handler, boto3_client=NullClient())
+
+
+def replay_seconds(handler: Any, envelope: str) -> float:
+    event = json.loads(envelope)
+    gc.collect()
+    start = time.perf_counter()
+    output = handler(event, None)
+    elapsed = time.perf_counter() - start
+    assert output["Status"] == "SUCCEEDED", output
+    return elapsed
+
+
+def gather_handler(steps: int, client: Any) -> Any:
+    async def handler(event: Any, context: Any) -> int:
+        results = await asyncio.gather(*(context.step(lambda _, i=i: i, name=f"s{i}") for i in range(steps)))
+        return sum(results)
+
+    return durable_execution(handler, boto3_client=client)
+
+
+def run(handler_factory: Any, latency: float) -> tuple[float, int, float]:
+    """Wall seconds, checkpoint calls and seconds inside the fake of one invocation."""
+    service = LatentService(latency)
+    service.start({})
+    meter = MeteredService(service)
+    handler = handler_factory(meter)
+    event = service.envelope()
+    gc.collect()
+    start = time.perf_counter()
+    output = handler(event, None)
+    elapsed = time.perf_counter() - start
+    assert output["Status"] == "SUCCEEDED", output
+    return elapsed, meter.checkpoint_calls, meter.fake_seconds
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--steps", type=int, default=200)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--latency-ms", type=float, default=10.0)
+    args = parser.parse_args()
+    print(f"python {sys.version.split()[0]}; median of {args.repeat} runs")
+
+    print(f"\n{args.steps} sequential steps, in-process fake (engine time, the fake's own excluded)")
+    print(f"{'code':>6} {'us/step':>9} {'calls':>6}")
+    per_step: dict[str, float] = {}
+    for label, is_async in (("sync", False), ("async", True)):
+        runs = [
+            run(lambda client, a=is_async: sequential_handler(args.steps, client, a), 0.0) for _ in range(args.repeat)
+        ]
+        per_step[label] = statistics.median((wall - fake) / args.steps for wall, _, fake in runs) * 1e6
+        print(f"{label:>6} {per_step[label]:>9.1f} {runs[-1][1]:>6}")
+    print(f"async adds {per_step['async'] - per_step['sync']:.1f} us per step")
+
+    replayed = 1000
+    envelope = recorded_envelope(replayed)
+    sync_replay = statistics.median(
+        replay_seconds(steps_handler(OURS, replayed, NullClient()), envelope) for _ in range(args.repeat)
+    )
+    async_replay = statistics.median(
+        replay_seconds(async_replay_handler(replayed), envelope) for _ in range(args.repeat)
+    )
+    print(f"\nreplay of {replayed} stored steps (no service call): sync {sync_replay * 1000:.1f} ms, ", end="")
+    print(f"async {async_replay * 1000:.1f} ms")
+
+    latency = args.latency_ms / 1000
+    print(f"\n100 steps at once, {args.latency_ms:.0f} ms round trip (floor: one call, {args.latency_ms:.0f} ms)")
+    print(f"{'workload':>34} {'wall ms':>9} {'calls':>6} {'x floor':>8}")
+    gathered = [run(lambda client: gather_handler(100, client), latency) for _ in range(args.repeat)]
+    wall = statistics.median(r[0] for r in gathered)
+    print(f"{'asyncio.gather of 100 steps':>34} {wall * 1000:>9.1f} {gathered[-1][1]:>6} {wall / latency:>8.2f}")
+    mapped = [run_map(OURS, 100, 100, latency) for _ in range(args.repeat)]
+    wall = statistics.median(r[0] for r in mapped)
+    print(f"{'sync map of 100 (concurrency 100)':>34} {wall * 1000:>9.1f} {mapped[-1][1]:>6} {wall / latency:>8.2f}")
+
+
+if __name__ == "__main__":
+    main()
