@@ -9,6 +9,7 @@ from dataclasses import asdict
 from pathlib import Path
 
 DEFAULT_REQUIREMENTS = "tests/conformance/requirements"
+DEFAULT_TEMPLATE = "tests/conformance/template.yaml"  # the conformance stack, apart from the app's template.yaml
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,7 +19,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         default=DEFAULT_REQUIREMENTS,
         help="directory of requirement YAMLs (searched recursively)",
     )
-    parser.add_argument("--template", "-t", default="template.yaml", help="SAM template whose functions answer them")
+    parser.add_argument(
+        "--template",
+        "-t",
+        default=DEFAULT_TEMPLATE,
+        help=f"SAM template whose functions answer them ({DEFAULT_TEMPLATE})",
+    )
     parser.add_argument("--only", default=None, help="comma-separated ids or globs, e.g. '1-*,2-3'")
     parser.add_argument("--timeout", type=float, default=120.0, help="wall seconds allowed per requirement")
     parser.add_argument("--time-scale", type=float, default=10.0, help="modelled time runs this many times faster")
