@@ -58,6 +58,18 @@ def stack_functions(cloudformation: Any, stack: str, alias: str = DEFAULT_ALIAS)
     return {name: aliases.get(f"{name}Alias{alias}", physical) for name, physical in functions.items()}
 
 
+def full_history(lambda_client: Any, arn: str) -> list[WireDict]:
+    """Every event of an execution through GetDurableExecutionHistory: every page, with payloads."""
+    events: list[WireDict] = []
+    kwargs: dict[str, Any] = {"DurableExecutionArn": arn, "IncludeExecutionData": True}
+    while True:
+        page = lambda_client.get_durable_execution_history(**kwargs)
+        events.extend(page.get("Events") or ())
+        if not page.get("NextMarker"):
+            return events
+        kwargs["Marker"] = page["NextMarker"]
+
+
 class DurableCloud:
     """Runs tests' executions on deployed functions; the verbs of :class:`LocalEmulator` a test uses."""
 
@@ -123,14 +135,7 @@ class DurableCloud:
 
     def history(self, arn: str) -> list[WireDict]:
         """Every event of the execution (every page, with payloads)."""
-        events: list[WireDict] = []
-        kwargs: dict[str, Any] = {"DurableExecutionArn": arn, "IncludeExecutionData": True}
-        while True:
-            page = self._client.get_durable_execution_history(**kwargs)
-            events.extend(page.get("Events") or ())
-            if not page.get("NextMarker"):
-                return events
-            kwargs["Marker"] = page["NextMarker"]
+        return full_history(self._client, arn)
 
     # -- callbacks -----------------------------------------------------------------------------
 

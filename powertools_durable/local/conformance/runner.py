@@ -17,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from powertools_durable.local.cloud import full_history
 from powertools_durable.local.conformance.matcher import Mismatch, match_history, match_logs, match_value
 from powertools_durable.local.conformance.requirements import CallbackAction, Requirement
 
@@ -186,14 +187,7 @@ class ConformanceRunner:
             time.sleep(self.poll_interval)
 
     def _history(self, arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"DurableExecutionArn": arn, "IncludeExecutionData": True}
-        while True:
-            page = self.client.get_durable_execution_history(**kwargs)
-            events.extend(page.get("Events") or ())
-            if not page.get("NextMarker"):
-                return events
-            kwargs["Marker"] = page["NextMarker"]
+        return full_history(self.client, arn)
 
     def _act(self, arn: str, action: CallbackAction) -> None:
         """``Delay`` (modelled seconds) after the execution suspended on it, answer the callback named ``CallbackName``.
