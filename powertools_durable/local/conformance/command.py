@@ -37,6 +37,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         metavar="Name=ARN",
         help="a template function and the deployed ARN to invoke for it (repeatable; with or instead of --stack)",
     )
+    parser.add_argument(
+        "--no-logs",
+        action="store_true",
+        help="deployed: leave ExpectedLogs unchecked instead of reading CloudWatch Logs (said in each verdict)",
+    )
     parser.add_argument("--timeout", type=float, default=120.0, help="wall seconds allowed per requirement")
     parser.add_argument(
         "--time-scale",
@@ -73,6 +78,7 @@ def run(args: argparse.Namespace) -> int:
                     function_map=args.function_map,
                     timeout=args.timeout,
                     time_scale=scale,
+                    read_logs=not args.no_logs,
                 )
             except (CloudTargetError, BotoCoreError, ClientError) as exc:
                 print(f"conformance: {exc}", file=sys.stderr)

@@ -3,8 +3,8 @@
 The runner is a client of the Lambda API only (Invoke, GetDurableExecution,
 GetDurableExecutionHistory, SendDurableExecutionCallback*), so the same code judges the
 emulator or a deployed conformance stack (``targets`` maps each logical id to its alias ARN). Logs
-come from a separate source, the emulator's per-invocation capture; a deployed stack's are in
-CloudWatch Logs, not read here: its ExpectedLogs are reported unchecked in the verdict's detail.
+come from a separate source: the emulator's per-invocation capture, or CloudWatch Logs
+(``cloudwatch.py``); without one, ExpectedLogs are reported unchecked in the verdict's detail.
 """
 
 from __future__ import annotations
@@ -111,7 +111,7 @@ class ConformanceRunner:
         else:
             outcome, detail = "passed", ""
             if requirement.expected_logs and self.logs is None:
-                detail = "ExpectedLogs not checked: no log source (deployed, the logs are in CloudWatch Logs)"
+                detail = "ExpectedLogs not checked: no log source (--no-logs)"
         return Verdict(requirement.id, outcome, detail, function, time.monotonic() - started, requirement.optional)
 
     def run_all(self, requirements: Iterable[Requirement]) -> list[Verdict]:

@@ -45,15 +45,18 @@ def cloud_runner(
     function_map: Sequence[str] = (),
     timeout: float = 600.0,
     time_scale: float = 1.0,
+    read_logs: bool = True,
 ) -> ConformanceRunner:
     """A runner on the deployed conformance stack: which function answers which requirement from the
     template's ``TestingMetadata``, what to invoke from the stack's resources (alias ARNs) and/or
-    ``Name=ARN`` entries; boto3 with the usual AWS settings (region, profile, ``AWS_ENDPOINT_URL_LAMBDA``)."""
+    ``Name=ARN`` entries; boto3 with the usual AWS settings (region, profile, ``AWS_ENDPOINT_URL_LAMBDA``).
+    ``ExpectedLogs`` are read from CloudWatch Logs unless ``read_logs`` is false (then left unchecked)."""
     import os  # noqa: PLC0415
 
     import boto3  # noqa: PLC0415 - only against a deployed stack
 
     from powertools_durable.local.cloud import CloudTargetError, parse_function_map, stack_functions  # noqa: PLC0415
+    from powertools_durable.local.conformance.cloudwatch import cloudwatch_logs  # noqa: PLC0415
 
     functions = load_template(template)
     mapping = mapping_from_metadata({name: f.testing_metadata for name, f in functions.items()})
@@ -65,6 +68,7 @@ def cloud_runner(
     targets = stack_functions(session.client("cloudformation"), stack) if stack else {}
     targets.update(parse_function_map(function_map))
     client = session.client("lambda")
+    logs = cloudwatch_logs(client, session.client("logs")) if read_logs else None
     return ConformanceRunner(
-        client, mapping, time_scale=time_scale, timeout=timeout, poll_interval=0.5, targets=targets
+        client, mapping, logs=logs, time_scale=time_scale, timeout=timeout, poll_interval=0.5, targets=targets
     )
