@@ -35,7 +35,7 @@ from powertools_durable.local.executions import RUNNING, ExecutionService
 from powertools_durable.local.holding_clock import HoldingClock
 from powertools_durable.local.invoker import FunctionLike, Invoker
 from powertools_durable.local.overrides import parse_parameter_overrides
-from powertools_durable.local.results import ExecutionResult, operations
+from powertools_durable.local.results import ExecutionResult, error_object, operations, pending_callback
 from powertools_durable.local.scheduler import Scheduler
 from powertools_durable.local.server import create_app
 from powertools_durable.local.store import ExecutionRecord, SQLiteStore, Store
@@ -283,11 +283,7 @@ class LocalEmulator:
 
     def send_callback_failure(self, callback_id: str, error: BaseException | WireDict | str | None = None) -> None:
         """Fail the callback: an exception, an ``ErrorObject`` mapping or a message."""
-        if isinstance(error, BaseException):
-            error = {"ErrorType": type(error).__name__, "ErrorMessage": str(error)}
-        elif isinstance(error, str):
-            error = {"ErrorMessage": error}
-        self.callbacks.fail(callback_id, error)
+        self.callbacks.fail(callback_id, None if error is None else error_object(error))
 
     def send_callback_heartbeat(self, callback_id: str) -> None:
         self.callbacks.heartbeat(callback_id)
@@ -307,17 +303,7 @@ class LocalEmulator:
             self.clock.wake()
 
     def _pending_callback(self, arn: str, name: str | None) -> str | None:
-        ops = self.store.operations(arn)
-        names = {op["Id"]: op.get("Name") for op in ops}
-        for op in reversed(ops):  # the latest, as AWS's testing library picks
-            if op["Type"] != OperationType.CALLBACK or op["Status"] != OperationStatus.STARTED:
-                continue
-            own, parent = op.get("Name"), names.get(op.get("ParentId") or "")
-            if name is None or name in (own, parent) or own == f"{name} create callback id":
-                callback_id: str | None = (op.get("CallbackDetails") or {}).get("CallbackId")
-                if callback_id:
-                    return callback_id
-        return None
+        return pending_callback(self.store.operations(arn), name)
 
     def _callback_pending(self) -> bool:
         """Whether an execution the test still has to answer waits on a callback (the clock must not skip)."""

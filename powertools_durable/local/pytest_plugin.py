@@ -31,10 +31,18 @@ the option is not set, as ``sam local`` does), ``durable_time_scale`` (default 1
 runs at wall speed between skips; the functions' ``Timeout`` stays in wall seconds),
 ``durable_parameter_overrides`` (SAM CLI's ``Key=Value ...``) and ``durable_env_vars`` (SAM CLI's
 env-vars JSON file, relative to the rootdir).
+
+The same tests run against a deployed stack: ``pytest --durable-target=cloud --durable-stack NAME``
+gives the fixture as a :class:`~powertools_durable.local.cloud.DurableCloud` (the same verbs, done with
+boto3 against the Lambda API; region, profile and ``AWS_ENDPOINT_URL_LAMBDA`` from the usual AWS
+settings). Each template logical id resolves to the function's alias ARN among the stack's resources;
+``--durable-function-map Name=ARN`` gives them explicitly instead. Without credentials, the tests
+using the fixture are skipped with that reason.
 """
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -42,6 +50,7 @@ from typing import TYPE_CHECKING
 import pytest
 
 if TYPE_CHECKING:
+    from powertools_durable.local.cloud import DurableCloud
     from powertools_durable.local.emulator import LocalEmulator
 
 
@@ -53,6 +62,21 @@ def pytest_addoption(parser: pytest.Parser) -> None:
     parser.addini("durable_time_scale", "modelled time speed-up of the durable_emulator fixture", default="1")
     parser.addini("durable_parameter_overrides", "template parameters: Key=Value ... (as sam local)", default="")
     parser.addini("durable_env_vars", "SAM CLI env-vars JSON file for the fixture's functions", default="")
+    group = parser.getgroup("durable", "durable functions: where durable_emulator runs them")
+    group.addoption(
+        "--durable-target",
+        choices=("local", "cloud"),
+        default="local",
+        help="local: the emulator on the template (default); cloud: the deployed functions, via the Lambda API",
+    )
+    group.addoption("--durable-stack", default=None, help="cloud: the deployed stack whose functions tests run")
+    group.addoption(
+        "--durable-function-map",
+        action="append",
+        default=[],
+        metavar="Name=ARN",
+        help="cloud: a template logical id and the ARN to invoke for it (repeatable; instead of --durable-stack)",
+    )
 
 
 def _in_root(pytestconfig: pytest.Config, value: str) -> Path:
@@ -61,8 +85,12 @@ def _in_root(pytestconfig: pytest.Config, value: str) -> Path:
 
 
 @pytest.fixture(scope="session")
-def durable_emulator(pytestconfig: pytest.Config) -> Iterator[LocalEmulator]:
-    """The local emulator serving the project's SAM template (in memory, skipping clock), for the session."""
+def durable_emulator(pytestconfig: pytest.Config) -> Iterator[LocalEmulator | DurableCloud]:
+    """The local emulator serving the project's SAM template (in memory, skipping clock), for the session;
+    with ``--durable-target=cloud``, the deployed functions instead."""
+    if pytestconfig.getoption("durable_target") == "cloud":
+        yield _cloud_target(pytestconfig)
+        return
     from powertools_durable.local.emulator import LocalEmulator  # noqa: PLC0415 - only when the fixture is used
     from powertools_durable.local.template import TemplateError  # noqa: PLC0415
 
@@ -86,6 +114,34 @@ def durable_emulator(pytestconfig: pytest.Config) -> Iterator[LocalEmulator]:
         pytest.fail(f"durable_emulator: {exc}", pytrace=False)
     with emulator:
         yield emulator
+
+
+def _cloud_target(pytestconfig: pytest.Config) -> DurableCloud:
+    import boto3  # noqa: PLC0415 - only in cloud mode
+    from botocore.exceptions import BotoCoreError, ClientError  # noqa: PLC0415
+
+    from powertools_durable.local.cloud import (  # noqa: PLC0415
+        CloudTargetError,
+        DurableCloud,
+        parse_function_map,
+        stack_functions,
+    )
+
+    stack, mapping = pytestconfig.getoption("durable_stack"), pytestconfig.getoption("durable_function_map")
+    if not stack and not mapping:
+        pytest.fail("durable_emulator: --durable-target=cloud needs --durable-stack NAME or --durable-function-map")
+    session = boto3.Session(region_name=os.environ.get("AWS_REGION") or None)  # as Lambda sets it, else the usual
+    if session.get_credentials() is None:
+        pytest.skip("--durable-target=cloud: no AWS credentials (set AWS_PROFILE or AWS_ACCESS_KEY_ID/...)")
+    if session.region_name is None:
+        pytest.fail("durable_emulator: --durable-target=cloud: no AWS region (set AWS_REGION or AWS_DEFAULT_REGION)")
+    try:
+        functions = parse_function_map(mapping)
+        if stack:
+            functions = {**stack_functions(session.client("cloudformation"), stack), **functions}
+    except (CloudTargetError, BotoCoreError, ClientError) as exc:
+        pytest.fail(f"durable_emulator: {exc}", pytrace=False)
+    return DurableCloud(session.client("lambda"), functions)
 
 
 @pytest.fixture(autouse=True)

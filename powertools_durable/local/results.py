@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from powertools_durable.local.timeline import readable
-from powertools_durable.service.wire import WireDict
+from powertools_durable.service.wire import OperationStatus, OperationType, WireDict
 
 _DETAILS = ("StepDetails", "CallbackDetails", "ContextDetails", "ChainedInvokeDetails", "ExecutionDetails")
 
@@ -101,6 +101,30 @@ def operations(raw: list[WireDict]) -> list[Operation]:
         if parent is not None:
             parent.children.append(nodes[op["Id"]])
     return list(nodes.values())
+
+
+def pending_callback(ops: list[WireDict], name: str | None) -> str | None:
+    """The id of the latest started, unanswered callback named ``name`` (any when ``None``), as AWS's testing
+    library picks it: the callback's own name, its parent's (``wait_for_callback``) or its create-id step's."""
+    names = {op["Id"]: op.get("Name") for op in ops}
+    for op in reversed(ops):
+        if op["Type"] != OperationType.CALLBACK or op["Status"] != OperationStatus.STARTED:
+            continue
+        own, parent = op.get("Name"), names.get(op.get("ParentId") or "")
+        if name is None or name in (own, parent) or own == f"{name} create callback id":
+            callback_id: str | None = (op.get("CallbackDetails") or {}).get("CallbackId")
+            if callback_id:
+                return callback_id
+    return None
+
+
+def error_object(error: BaseException | WireDict | str | None) -> WireDict:
+    """A callback failure as the API's ``ErrorObject``: from an exception, a mapping or a message."""
+    if isinstance(error, BaseException):
+        return {"ErrorType": type(error).__name__, "ErrorMessage": str(error)}
+    if isinstance(error, str):
+        return {"ErrorMessage": error}
+    return dict(error or {})
 
 
 def _by_name(candidates: list[Operation], name: str, where: str) -> Operation:

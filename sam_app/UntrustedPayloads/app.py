@@ -19,7 +19,7 @@ logger = Logger()
 
 # The invoked function: it returns its input, so the caller chooses what comes back (the template's
 # logical id on the emulator, its name from the environment when deployed).
-ECHO = os.environ.get("ECHO_FUNCTION", "ConformanceInvokeEchoFunction")
+ECHO = os.environ.get("ECHO_FUNCTION", "UntrustedEchoFunction")
 
 
 @logger.inject_lambda_context
@@ -34,3 +34,9 @@ def callback_handler(event: dict[str, Any], context: DurableContext) -> str:
 def invoke_handler(event: dict[str, Any], context: DurableContext) -> str:
     result = context.invoke(ECHO, event["returns"], config=InvokeConfig(serdes_result=ExtendedTypeSerDes()))
     return repr(result)
+
+
+@durable_handler(logger=logger)
+def echo_handler(event: Any, context: DurableContext) -> Any:
+    """The invoked function: returns what it receives (the caller chooses the answer)."""
+    return event

@@ -1,7 +1,7 @@
 """The async API passes the same conformance requirements as the sync one, through ``async def`` handlers.
 
 The runner maps each requirement to one function by ``TestDescription`` (the sync one); here each
-selected requirement is run against its async twin (template.yaml ``AsyncConformance*Function``,
+selected requirement is run against its async twin (tests/conformance/template.yaml ``AsyncConformance*Function``,
 sam_app/conformance/async_handlers.py) with a map of its own, and must pass.
 """
 
@@ -38,7 +38,7 @@ ASYNC_FUNCTIONS = {
 
 @pytest.fixture(scope="module")
 def runner() -> Iterator[ConformanceRunner]:
-    with emulator_session(ROOT / "template.yaml", timeout=60) as session:
+    with emulator_session(ROOT / "tests" / "conformance" / "template.yaml", timeout=60) as session:
         yield session
 
 

@@ -1,4 +1,4 @@
-"""AWS's conformance requirements, judged on the emulator running the repo's template.yaml.
+"""AWS's conformance requirements, judged on the emulator running the conformance stack's template.
 
 Every requirement in ``requirements/`` is either answered by a function whose
 ``TestingMetadata.TestDescription`` names it (the test asserts it passes) or declared in some
@@ -17,13 +17,13 @@ from powertools_durable.local.conformance.requirements import Requirement, load_
 from powertools_durable.local.conformance.runner import ConformanceRunner, RequirementMap
 from powertools_durable.local.conformance.session import emulator_session
 
-ROOT = Path(__file__).resolve().parents[2]
+TEMPLATE = Path(__file__).resolve().parent / "template.yaml"  # the conformance stack
 REQUIREMENTS = load_requirements(Path(__file__).parent / "requirements")
 
 
 @pytest.fixture(scope="module")
 def runner() -> Iterator[ConformanceRunner]:
-    with emulator_session(ROOT / "template.yaml", timeout=60) as session:
+    with emulator_session(TEMPLATE, timeout=60) as session:
         yield session
 
 

@@ -30,8 +30,13 @@ def test_any_directory_is_judged_and_unmapped_ids_fail_the_run(tmp_path, capsys,
 
 
 def test_only_filters_and_declared_gaps_do_not_fail(tmp_path, capsys, monkeypatch):
-    # GIVEN the repo's template plus a function declaring a gap (the repo itself declares none today)
-    template = (ROOT / "template.yaml").read_text().replace("CodeUri: sam_app/", f"CodeUri: {ROOT}/sam_app/")
+    # GIVEN the repo's conformance template plus a function declaring a gap (the repo itself declares none today)
+    conformance = ROOT / "tests" / "conformance" / "template.yaml"
+    template = (
+        conformance.read_text()
+        .replace("CodeUri: ../../sam_app/", f"CodeUri: {ROOT}/sam_app/")
+        .replace("ContentUri: dependencies/", f"ContentUri: {conformance.parent}/dependencies/")
+    )
     template += f"""
   GapFunction:
     Type: AWS::Serverless::Function

@@ -2,8 +2,9 @@
 
 The runner is a client of the Lambda API only (Invoke, GetDurableExecution,
 GetDurableExecutionHistory, SendDurableExecutionCallback*), so the same code judges the
-emulator or, given a deployed template, real Lambda. Logs come from a separate source (the
-emulator's per-invocation capture; CloudWatch on AWS).
+emulator or a deployed conformance stack (``targets`` maps each logical id to its alias ARN). Logs
+come from a separate source: the emulator's per-invocation capture, or CloudWatch Logs
+(``cloudwatch.py``); without one, ExpectedLogs are reported unchecked in the verdict's detail.
 """
 
 from __future__ import annotations
@@ -16,6 +17,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import Any, Literal
 
+from powertools_durable.local.cloud import full_history
 from powertools_durable.local.conformance.matcher import Mismatch, match_history, match_logs, match_value
 from powertools_durable.local.conformance.requirements import CallbackAction, Requirement, substitute
 
@@ -83,8 +85,11 @@ class ConformanceRunner:
         time_scale: float = 1.0,
         timeout: float = 120.0,
         poll_interval: float = 0.02,
+        targets: Mapping[str, str] | None = None,
     ) -> None:
         self.client = client
+        # what each mapped function is invoked as: a deployed stack's alias ARNs (the logical id offline)
+        self.targets = dict(targets or {})
         self.mapping = mapping
         self.logs = logs
         self.time_scale = time_scale
@@ -105,6 +110,8 @@ class ConformanceRunner:
             detail = str(exc)
         else:
             outcome, detail = "passed", ""
+            if requirement.expected_logs and self.logs is None:
+                detail = "ExpectedLogs not checked: no log source (--no-logs)"
         return Verdict(requirement.id, outcome, detail, function, time.monotonic() - started, requirement.optional)
 
     def run_all(self, requirements: Iterable[Requirement]) -> list[Verdict]:
@@ -131,10 +138,11 @@ class ConformanceRunner:
                 raw = sync_result.result(timeout=self.timeout)
             match_value(requirement.expected_result, json.loads(raw) if raw else None, {}, "Result")
         bindings = match_history(requirement.expected_history, history)
-        if requirement.expected_logs:
+        if requirement.expected_logs and self.logs is not None:
             self._check_logs(requirement, arn, bindings)
 
-    def _start(self, requirement: Requirement, function: str) -> tuple[str, Future[str | None] | None]:
+    def _start(self, requirement: Requirement, logical_id: str) -> tuple[str, Future[str | None] | None]:
+        function = self.targets.get(logical_id, logical_id)
         name = f"conformance-{requirement.id}-{uuid.uuid4().hex[:12]}"
         payload = json.dumps(requirement.input).encode()
         if requirement.asynchronous or requirement.callback_actions:
@@ -179,14 +187,7 @@ class ConformanceRunner:
             time.sleep(self.poll_interval)
 
     def _history(self, arn: str) -> list[dict[str, Any]]:
-        events: list[dict[str, Any]] = []
-        kwargs: dict[str, Any] = {"DurableExecutionArn": arn, "IncludeExecutionData": True}
-        while True:
-            page = self.client.get_durable_execution_history(**kwargs)
-            events.extend(page.get("Events") or ())
-            if not page.get("NextMarker"):
-                return events
-            kwargs["Marker"] = page["NextMarker"]
+        return full_history(self.client, arn)
 
     def _act(self, arn: str, action: CallbackAction) -> None:
         """``Delay`` (modelled seconds) after the execution suspended on it, answer the callback named ``CallbackName``.

@@ -2,13 +2,25 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from pathlib import Path
 from typing import Any
 
 import pytest
 
+from powertools_durable.local.emulator import LocalEmulator
 from powertools_durable.local.timeline import format_timeline
 
 pytestmark = pytest.mark.e2e
+
+CONFORMANCE_TEMPLATE = Path(__file__).resolve().parents[2] / "conformance" / "template.yaml"
+
+
+@pytest.fixture(scope="module")
+def durable_emulator() -> Iterator[LocalEmulator]:
+    """The plugin's fixture, on the conformance stack's template (its 8-x and 9-x functions)."""
+    with LocalEmulator(CONFORMANCE_TEMPLATE, store=":memory:", skip_time=True) as emulator:
+        yield emulator
 
 
 def _events(run: Any, kind: str) -> list[dict[str, Any]]:

@@ -31,7 +31,8 @@ RUNS: dict[str, Any] = {
     "RetryExhaustsFunction": {},
     "StepFailsFunction": {},
 }
-# conformance functions with child contexts, wait_for_condition polls, parallel and map branches
+# conformance functions (tests/conformance/template.yaml): child contexts, wait_for_condition polls,
+# parallel and map branches
 CONFORMANCE: dict[str, Any] = {
     "Conformance3x1Function": "hello",
     "Conformance6x1Function": 3,
@@ -41,10 +42,14 @@ CONFORMANCE: dict[str, Any] = {
 
 
 def main() -> None:
-    with LocalEmulator(ROOT / "template.yaml", time_scale=20) as emulator:
+    _record(ROOT / "template.yaml", RUNS, HERE)
+    _record(ROOT / "tests" / "conformance" / "template.yaml", CONFORMANCE, HERE / "conformance")
+
+
+def _record(template: Path, runs: dict[str, Any], directory: Path) -> None:
+    with LocalEmulator(template, time_scale=20) as emulator:
         client = emulator.client()
-        runs = [(f, p, HERE) for f, p in RUNS.items()] + [(f, p, HERE / "conformance") for f, p in CONFORMANCE.items()]
-        for function, payload, directory in runs:
+        for function, payload in runs.items():
             response = client.invoke(FunctionName=function, Payload=json.dumps(payload))
             response["Payload"].read()
             arn = response["DurableExecutionArn"]
