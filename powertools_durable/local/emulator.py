@@ -306,12 +306,17 @@ class LocalEmulator:
         return pending_callback(self.store.operations(arn), name)
 
     def _callback_pending(self) -> bool:
-        """Whether an execution the test still has to answer waits on a callback (the clock must not skip)."""
+        """Whether an execution the test still has to answer is running or waits on a callback (no skipping).
+
+        Skipping resumes while such an execution only waits on timers (a wait, a retry delay).
+        """
         for arn in list(self._awaiting):
             record = self.store.get(arn)
             if record is None or record.status != RUNNING:
                 self._awaiting.discard(arn)
                 continue
+            if record.invocation_id is not None or record.invoke_at_ms is not None:
+                return True  # queued or running: it may be about to create a callback (never skip past that)
             if any(
                 op["Type"] == OperationType.CALLBACK and op["Status"] == OperationStatus.STARTED
                 for op in self.store.operations(arn)
