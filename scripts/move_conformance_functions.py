@@ -2,12 +2,13 @@
 
 ``template.yaml`` is what ``sam build && sam deploy`` ships (the integration app); the functions that
 answer AWS's conformance requirements live in ``tests/conformance/template.yaml``, their own stack.
-Run from the repository root after adding functions named ``Conformance*`` to ``template.yaml``::
+Run from the repository root after adding functions named ``Conformance*`` or ``AsyncConformance*``
+to ``template.yaml``::
 
     python scripts/move_conformance_functions.py [SOURCE TARGET]
 
-Every resource whose logical id starts with ``Conformance`` is cut from ``template.yaml`` (with the
-comment lines right above it) and appended to the conformance template's ``Resources``, its
+Every resource whose logical id starts with ``Conformance`` or ``AsyncConformance`` is cut from
+``template.yaml`` (with the comment lines right above it) and appended to the conformance template's ``Resources``, its
 ``CodeUri`` made relative to that template's directory (``sam_app/conformance/`` becomes
 ``../../sam_app/conformance/``). The edit is textual: comments and layout survive. Running it
 again is a no-op.
@@ -22,7 +23,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SOURCE = ROOT / "template.yaml"
 TARGET = ROOT / "tests" / "conformance" / "template.yaml"
-PREFIX = "Conformance"
+PREFIXES = ("Conformance", "AsyncConformance")  # the sync handlers and their async twins
 RESOURCE = re.compile(r"^  ([A-Za-z0-9]+):\s*$")
 CODE_URI = re.compile(r"^(\s+CodeUri:[ \t]*)(?!\.\./\.\./)(\S+)")
 
@@ -41,7 +42,7 @@ def _blocks(lines: list[str]) -> tuple[list[str], list[list[str]]]:
             continue
         match = RESOURCE.match(line) if in_resources else None
         if match:
-            if match.group(1).startswith(PREFIX):
+            if match.group(1).startswith(PREFIXES):
                 current = []
                 while kept and kept[-1].startswith("  # ") and "---" not in kept[-1]:  # its own comment
                     current.insert(0, kept.pop())

@@ -115,23 +115,27 @@ def test_moving_conformance_functions_again_changes_nothing(tmp_path: Path) -> N
 
 
 def test_conformance_functions_added_to_the_app_template_are_moved(tmp_path: Path) -> None:
-    # GIVEN an app template where someone added a Conformance* function (with its comment) after the app's
+    # GIVEN an app template where someone added a Conformance* function (with its comment) and an async twin
     app, stack = tmp_path / "template.yaml", tmp_path / "conformance.yaml"
     app.write_text(
         "Resources:\n  StepFunction:\n    Type: AWS::Serverless::Function\n    Properties:\n"
         "      CodeUri: app/\n\n  # 10-1: a plugin\n  Conformance10x1Function:\n"
         "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: sam_app/conformance/\n"
-        "      Handler: plugin_handlers.basic\n\nOutputs:\n  X:\n    Value: 1\n"
+        "      Handler: plugin_handlers.basic\n\n  AsyncConformance2x1Function:\n"
+        "    Type: AWS::Serverless::Function\n    Properties:\n      CodeUri: sam_app/conformance/\n\n"
+        "Outputs:\n  X:\n    Value: 1\n"
     )
     stack.write_text("Resources:\n  DurableDependencies:\n    Type: AWS::Serverless::LayerVersion\n")
     # WHEN the script runs on them
     script = str(ROOT / "scripts" / "move_conformance_functions.py")
     done = subprocess.run([sys.executable, script, str(app), str(stack)], capture_output=True, text=True, check=True)
     # THEN the function and its comment moved, CodeUri relative to the stack's directory; the rest stayed
-    assert "moved 1 functions" in done.stdout
+    assert "moved 2 functions" in done.stdout
     assert "Conformance10x1Function" not in app.read_text()
+    assert "AsyncConformance2x1Function" not in app.read_text()
     assert "StepFunction" in app.read_text()
     assert "Outputs:" in app.read_text()
     moved = stack.read_text()
     assert "  # 10-1: a plugin\n  Conformance10x1Function:\n" in moved
     assert "      CodeUri: ../../sam_app/conformance/\n      Handler: plugin_handlers.basic\n" in moved
+    assert "  AsyncConformance2x1Function:\n" in moved
