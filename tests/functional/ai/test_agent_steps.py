@@ -2,12 +2,13 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from typing import Any
 
 import pytest
 from pydantic import TypeAdapter
-from pydantic_ai.messages import ModelResponse
+from pydantic_ai.messages import ModelResponse, TextPart
 
 from powertools_durable import Duration, RetryDecision, StepConfig, StepSemantics, durable_execution
 from powertools_durable.ai import PowertoolsDurability
@@ -171,3 +172,53 @@ def test_per_tool_step_config_retries_a_flaky_tool(service: InMemoryDurableServi
     assert service.operations[op_id(2)]["Name"] == "flaky_lookup"
     # AND the model was not asked again while the tool retried
     assert script.calls == 2
+
+
+def test_two_agent_runs_in_concurrent_child_contexts_replay_identically(service: InMemoryDurableService):
+    # GIVEN two agent runs gathered, each in its own child context (their steps in the child's namespace)
+    script, tools = (
+        Script([call(("lookup_order", {"order_id": "o-1"}, "c1")), answer_with_returns()]),
+        Tools(jitter=True),
+    )
+    agent = support_agent(script, tools)
+
+    async def ask(child: AsyncDurableContext) -> str:
+        return str((await agent.run("where?")).output)
+
+    @durable_execution(boto3_client=service)
+    async def handler(event: Any, context: AsyncDurableContext) -> list[str]:
+        return list(
+            await asyncio.gather(
+                context.run_in_child_context(ask, name="a"), context.run_in_child_context(ask, name="b")
+            )
+        )
+
+    # WHEN it runs, then its history is replayed
+    run = run_to_completion(handler, {}, service=service)
+    replayed = handler(service.envelope(), None)
+
+    # THEN both runs completed with their own numbered steps under their child, and the replay called nothing
+    assert run.status == "SUCCEEDED", run.error
+    assert json.loads(replayed["Result"]) == run.result
+    assert script.calls == 4
+    for child in (op_id(1), op_id(2)):
+        names = [op["Name"] for op in service.operations.values() if op.get("ParentId") == child]
+        assert names == ["model-request-1", "lookup_order", "model-request-2"]
+
+
+def test_a_model_response_over_the_checkpoint_limit_fails_its_step_naming_the_size(service: InMemoryDurableService):
+    # GIVEN a model whose answer is 300 KB, and a step config that does not retry
+    script = Script([lambda _: ModelResponse(parts=[TextPart("x" * 300_000)])])
+    capability: PowertoolsDurability[Any] = PowertoolsDurability(
+        model_step_config=StepConfig(retry_strategy=lambda error, attempt: RetryDecision.no_retry())
+    )
+    handler = agent_handler(service, support_agent(script, Tools(), capability))
+
+    # WHEN it runs
+    run = run_to_completion(handler, {"question": "?"}, service=service)
+
+    # THEN the execution fails with the step's error, which names the size and the limit
+    assert run.status == "FAILED"
+    assert run.error is not None
+    assert run.error["ErrorType"].endswith("StepError")
+    assert "a checkpoint payload holds at most 262144 bytes" in run.error["ErrorMessage"]
