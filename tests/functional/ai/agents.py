@@ -58,6 +58,7 @@ class Tools:
 
     runs: list[str] = field(default_factory=list)
     jitter: bool = False
+    delays: dict[str, float] = field(default_factory=dict)  # lookup_order's sleep per order id
 
 
 def support_agent(
@@ -74,6 +75,7 @@ def support_agent(
     async def lookup_order(order_id: str) -> dict[str, str]:
         if tools.jitter:
             await asyncio.sleep(random.uniform(0, 0.005))
+        await asyncio.sleep(tools.delays.get(order_id, 0))
         tools.runs.append(f"lookup_order:{order_id}")
         return {"order_id": order_id, "status": "shipped"}
 
