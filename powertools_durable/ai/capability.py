@@ -33,6 +33,7 @@ from pydantic_ai.durable_exec import (
     external_event_scope,
     replay_scope,
 )
+from pydantic_ai.durable_exec._operation_backend import in_durable_unit
 from pydantic_ai.tools import AgentDepsT, DeferredToolRequests, DeferredToolResults, RunContext
 
 from powertools_durable.ai.approvals import CallbackWaiter, ToolApprovals
@@ -114,7 +115,8 @@ class PowertoolsDurability(BaseDurabilityCapability[AgentDepsT]):
 
     @property
     def in_durable_context(self) -> bool:
-        return current_async_context.get() is not None
+        # Inside a step's body (an agent run by a tool), the step is the durable unit: run plainly in it.
+        return current_async_context.get() is not None and not in_durable_unit()
 
     def get_durable_operation_backend(self) -> DurableOperationBackend[Any]:
         return StepBackend(configs=self._configs, current=self._context, observe=self._observe, numbers=self._numbers)
@@ -138,9 +140,15 @@ class PowertoolsDurability(BaseDurabilityCapability[AgentDepsT]):
         return None if context is None else context.now
 
     async def wrap_run(self, ctx: RunContext[AgentDepsT], *, handler: WrapRunHandler) -> AgentRunResult[Any]:
-        """Refuse to run outside an async durable handler; route external events to callbacks."""
+        """Refuse to run outside an async durable handler; route external events to callbacks.
+
+        Each step reports whether its body ran (``record_durable_unit``), so Pydantic AI's own spans
+        of replayed work are not exported again.
+        """
         context = _require_context(self.name)
-        with replay_scope(is_replaying=context.is_replaying), external_event_scope(CallbackWaiter(context)):
+        if in_durable_unit():  # run by a tool: part of that tool's step, checkpointed with its result
+            return await handler()
+        with replay_scope(), external_event_scope(CallbackWaiter(context)):
             return await super().wrap_run(ctx, handler=handler)
 
     async def handle_deferred_tool_calls(

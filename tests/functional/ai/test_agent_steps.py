@@ -232,3 +232,28 @@ def test_a_model_response_over_the_checkpoint_limit_fails_its_step_naming_the_si
     assert run.error is not None
     assert run.error["ErrorType"].endswith("StepError")
     assert "a checkpoint payload holds at most 262144 bytes" in run.error["ErrorMessage"]
+
+
+def test_an_agent_run_by_a_tool_is_part_of_that_tools_step(service: InMemoryDurableService):
+    # GIVEN a tool that asks another durable agent (delegation)
+    inner_script = Script([lambda _: ModelResponse(parts=[TextPart("o-1 ships tomorrow")])])
+    inner = support_agent(inner_script, Tools())
+    outer_script = Script([call(("ask_shipping", {"order_id": "o-1"}, "c1")), answer_with_returns()])
+    outer = support_agent(outer_script, Tools())
+
+    @outer.tool_plain
+    async def ask_shipping(order_id: str) -> str:
+        return str((await inner.run(f"when does {order_id} ship?")).output)
+
+    handler = agent_handler(service, outer)
+
+    # WHEN it runs, then its history is replayed
+    run = run_to_completion(handler, {"question": "?"}, service=service)
+    replayed = handler(service.envelope(), None)
+
+    # THEN the inner run happened inside the tool's step (no steps of its own), once, and not on replay
+    assert run.status == "SUCCEEDED", run.error
+    assert run.result == "done: o-1 ships tomorrow"
+    assert [name for _, name, _ in steps(service)] == ["model-request-1", "ask_shipping", "model-request-2"]
+    assert json.loads(replayed["Result"]) == run.result
+    assert (inner_script.calls, outer_script.calls) == (1, 2)
