@@ -126,7 +126,7 @@ class PowertoolsDurability(BaseDurabilityCapability[AgentDepsT]):
 
     def get_default_run_id(self) -> str | None:
         context = current_async_context.get()
-        if context is None:
+        if context is None or in_durable_unit():
             return None
         # The n-th run of this agent in this context: the same id on every replay.
         count = self._run_counts[context.sync] = self._run_counts.get(context.sync, 0) + 1
@@ -137,7 +137,7 @@ class PowertoolsDurability(BaseDurabilityCapability[AgentDepsT]):
 
     def get_run_clock(self) -> Callable[[], datetime] | None:
         context = current_async_context.get()
-        return None if context is None else context.now
+        return None if context is None or in_durable_unit() else context.now
 
     async def wrap_run(self, ctx: RunContext[AgentDepsT], *, handler: WrapRunHandler) -> AgentRunResult[Any]:
         """Refuse to run outside an async durable handler; route external events to callbacks.
