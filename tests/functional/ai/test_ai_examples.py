@@ -9,7 +9,10 @@ import pytest
 
 from powertools_durable.local.memory import InMemoryDurableService, run_to_completion
 from powertools_durable.service import client as client_module
+from tests.functional.fresh_loggers import fresh_loggers  # noqa: F401 - a fixture
 from tests.functional.test_examples import load
+
+pytestmark = pytest.mark.usefixtures("fresh_loggers")
 
 
 @pytest.fixture

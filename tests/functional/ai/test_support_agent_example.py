@@ -12,9 +12,12 @@ import pytest
 from powertools_durable.local.memory import InMemoryDurableService, run_to_completion
 from powertools_durable.service import client as client_module
 from tests.functional.conftest import FakeLambdaContext
+from tests.functional.fresh_loggers import fresh_loggers  # noqa: F401 - a fixture
 from tests.functional.test_sam_app import SAM_APP, load_function
 
 CALLBACK = "approve-issue_refund create callback id"
+
+pytestmark = pytest.mark.usefixtures("fresh_loggers")
 
 
 @pytest.fixture
