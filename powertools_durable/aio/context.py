@@ -10,6 +10,7 @@ replay, retries and suspension are those of sync code.
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from powertools_durable.config import CallbackConfig, ChildConfig, Duration, InvokeConfig, StepConfig
@@ -33,6 +34,13 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 U = TypeVar("U")
+
+# The async context whose code runs now (the handler's, or a child's), for integrations that are not
+# handed it, such as ``powertools_durable.ai``. Set for the handler's task by the runner, for a
+# child's coroutine by ``_child``.
+current_async_context: ContextVar[AsyncDurableContext | None] = ContextVar(
+    "powertools_durable_async_context", default=None
+)
 
 
 class AsyncCallback(Generic[T]):
@@ -83,7 +91,9 @@ class AsyncDurableContext:
         runner = self._runner
 
         def call(child: DurableContext, *rest: Any) -> Any:
-            return runner.call(func, AsyncDurableContext(child, runner), *rest)
+            async_child = AsyncDurableContext(child, runner)
+            current_async_context.set(async_child)  # this worker thread runs in a context of its own
+            return runner.call(func, async_child, *rest)
 
         return _named_like(call, func)
 

@@ -125,13 +125,16 @@ def run_async_handler(handler: AsyncHandler, user_input: Any, ctx: DurableContex
 
 
 def _run_on_new_loop(handler: AsyncHandler, user_input: Any, ctx: DurableContext) -> Any:
-    from powertools_durable.aio.context import AsyncDurableContext  # noqa: PLC0415 - import cycle
+    from powertools_durable.aio.context import AsyncDurableContext, current_async_context  # noqa: PLC0415 - cycle
 
     loop = asyncio.new_event_loop()
     runner = AsyncRunner(loop, ctx.state.checkpointer)
     try:
-        coroutine: Coroutine[Any, Any, Any] = _as_coroutine(handler(user_input, AsyncDurableContext(ctx, runner)))
-        task = loop.create_task(coroutine, context=contextvars.copy_context())
+        async_context = AsyncDurableContext(ctx, runner)
+        task_context = contextvars.copy_context()
+        task_context.run(current_async_context.set, async_context)
+        coroutine: Coroutine[Any, Any, Any] = _as_coroutine(handler(user_input, async_context))
+        task = loop.create_task(coroutine, context=task_context)
         try:
             return loop.run_until_complete(task)
         finally:

@@ -32,6 +32,7 @@ INTEGRATION_APP = {
     "UntrustedCallbackFunction",
     "UntrustedInvokeFunction",
     "UntrustedEchoFunction",
+    "SupportAgentFunction",
 }
 
 
@@ -65,7 +66,7 @@ def test_sam_deploy_of_the_repository_template_ships_the_integration_app_only() 
     functions = _functions(_parsed(APP))
     # THEN they are the integration app, and no conformance function is among them
     assert set(functions) == INTEGRATION_APP
-    assert len(functions) == 11
+    assert len(functions) == 12
     assert set(load_template(APP)) == INTEGRATION_APP
 
 

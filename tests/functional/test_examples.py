@@ -557,6 +557,7 @@ RUN_BY_THEIR_OWN_TESTS |= {"sam/tests/test_orders.py", "migrating/official_sdk.p
 RUN_BY_THEIR_OWN_TESTS |= {f"approval/{f}" for f in ("template.yaml", "pytest.ini", "approval/app.py")}
 RUN_BY_THEIR_OWN_TESTS |= {"approval/tests/test_approval.py"}
 RUN_BY_THEIR_OWN_TESTS |= {"migrating/official_sdk_plugins.py"}  # run on the official SDK: test_official_sdk_plugins
+RUN_BY_THEIR_OWN_TESTS |= {"ai/agent.py", "ai/approvals.py"}  # tests/functional/ai/test_ai_examples.py
 
 
 def test_every_example_is_exercised_here():

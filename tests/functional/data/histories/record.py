@@ -31,6 +31,10 @@ RUNS: dict[str, Any] = {
     "RetryExhaustsFunction": {},
     "StepFailsFunction": {},
 }
+# functions that wait for a callback: their input, the callback's name and the answer it is sent
+ANSWERED: dict[str, tuple[Any, str, str]] = {
+    "SupportAgentFunction": ({"order_id": "o-2"}, "approve-issue_refund", '{"approved": true}'),
+}
 # conformance functions (tests/conformance/template.yaml): child contexts, wait_for_condition polls,
 # parallel and map branches
 CONFORMANCE: dict[str, Any] = {
@@ -43,6 +47,7 @@ CONFORMANCE: dict[str, Any] = {
 
 def main() -> None:
     _record(ROOT / "template.yaml", RUNS, HERE)
+    record_answered(ROOT / "template.yaml", ANSWERED, HERE)
     _record(ROOT / "tests" / "conformance" / "template.yaml", CONFORMANCE, HERE / "conformance")
 
 
@@ -56,6 +61,20 @@ def _record(template: Path, runs: dict[str, Any], directory: Path) -> None:
             history = {"DurableExecutionArn": arn, "Events": _events(client, arn)}
             text = json.dumps(history, indent=2, default=lambda v: v.isoformat())
             directory.mkdir(exist_ok=True)
+            (directory / f"{function.removesuffix('Function')}.json").write_text(text + "\n", encoding="utf-8")
+            print(f"{function}: {len(history['Events'])} events")
+
+
+def record_answered(template: Path, runs: dict[str, tuple[Any, str, str]], directory: Path) -> None:
+    """Like ``_record``, answering each execution's callback once it is pending."""
+    with LocalEmulator(template, time_scale=20) as emulator:
+        client = emulator.client()
+        for function, (payload, callback, answer) in runs.items():
+            arn = emulator.run_async(function, payload)
+            emulator.send_callback_success(emulator.wait_for_callback(arn, name=callback, timeout=120), answer)
+            emulator.wait_for_result(arn, timeout=120)
+            history = {"DurableExecutionArn": arn, "Events": _events(client, arn)}
+            text = json.dumps(history, indent=2, default=lambda v: v.isoformat())
             (directory / f"{function.removesuffix('Function')}.json").write_text(text + "\n", encoding="utf-8")
             print(f"{function}: {len(history['Events'])} events")
 
