@@ -60,6 +60,12 @@ def idle_count() -> int:
         return len(_idle)
 
 
+def started_count() -> int:
+    """How many threads the pool ever started."""
+    with _lock:
+        return _started
+
+
 def _run(task: Task) -> None:
     """Thread body: run the task, park, run the next one handed over, until too many are parked."""
     parked = _Parked()
