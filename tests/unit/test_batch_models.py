@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -228,3 +229,19 @@ def test_summary_envelope_and_completion_record_round_trip():
 def test_a_malformed_summary_holds_no_record(payload):
     # GIVEN a summary from outside (untrusted) / THEN no record, and no exception
     assert CompletionRecord.from_summary_payload(payload) is None
+
+
+def test_the_tagged_form_of_a_batch_result_is_the_general_encoding_of_its_dict():
+    # GIVEN a batch with every kind of item: results of several types, a failure, a started item
+    from powertools_durable.serdes.extended import encode
+
+    items: list[BatchItem[Any]] = [
+        BatchItem(0, BatchItemStatus.SUCCEEDED, {"a": 1, "b": [1, "x", None]}),
+        BatchItem(1, BatchItemStatus.SUCCEEDED, 7),
+        BatchItem(2, BatchItemStatus.SUCCEEDED, None),
+        BatchItem(3, BatchItemStatus.FAILED, error=ErrorObject("boom", "ValueError", "d", ["line 1"])),
+        BatchItem(4, BatchItemStatus.STARTED),
+    ]
+    result = BatchResult(items, CompletionReason.FAILURE_TOLERANCE_EXCEEDED)
+    # WHEN it is encoded for a checkpoint / THEN exactly as the generic encoder encodes its dict form
+    assert encode(result) == {"t": "br", "v": encode(result.to_dict())["v"]}
