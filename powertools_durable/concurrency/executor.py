@@ -108,13 +108,18 @@ class ScopedState:
         return getattr(self._state, name)
 
 
-@dataclass(frozen=True)
 class Executable(Generic[R]):
-    """One branch: ``func(child_context)``, its index, and the name it was given (if any)."""
+    """One branch: ``func(child_context)``, its index, and the name it was given (if any).
 
-    index: int
-    func: Callable[[DurableContext], R]
-    name: str | None = None
+    A plain slotted class, not a dataclass: a map builds one per item before its first branch starts.
+    """
+
+    __slots__ = ("func", "index", "name")
+
+    def __init__(self, index: int, func: Callable[[DurableContext], R], name: str | None = None) -> None:
+        self.index = index
+        self.func = func
+        self.name = name
 
 
 @dataclass(frozen=True)
@@ -192,6 +197,9 @@ class BatchExecutor(Generic[R]):
         self._states = [_State.PENDING] * len(executables)
         self._results: list[Any] = [None] * len(executables)
         self._errors: list[BaseException | None] = [None] * len(executables)
+        self._branch_config: ChildConfig[Any] = ChildConfig(
+            serdes=spec.serdes, is_virtual=spec.nesting_type is NestingType.FLAT
+        )
 
     def branch_id(self, index: int) -> str:
         return operation_id(self.ctx.parent_id, index)
@@ -356,11 +364,8 @@ class BatchExecutor(Generic[R]):
         op = self.ctx.claim_operation(
             self.branch_id(index), OperationType.CONTEXT, self.spec.sub_type, self.branch_name(index)
         )
-        config: ChildConfig[Any] = ChildConfig(
-            serdes=self.spec.serdes, is_virtual=self.spec.nesting_type is NestingType.FLAT
-        )
         return run_child_operation(
-            self.ctx, op, self.executables[index].func, config, scope=self.scope, acknowledged=False
+            self.ctx, op, self.executables[index].func, self._branch_config, scope=self.scope, acknowledged=False
         )
 
     # -- replay of a result too large to have been checkpointed -------------------------------
