@@ -288,12 +288,14 @@ class Checkpointer:
     def _lead(self) -> None:
         """With the lock held: send the next batch, releasing the lock while the call flies."""
         self._in_flight = True  # from here on, others queue behind this leader
-        if self._participants:
+        concurrent = self._participants > 0  # sequential code pays neither the gathering nor its clocks
+        if concurrent:
             self._gather()
             self._per_committer += (len(self._queue) / (len(self._waiters) + 1) - self._per_committer) / 4
         batch = take_batch(self._queue)
         self._lock.release()
-        started, cpu = time.monotonic(), time.thread_time()
+        started = time.monotonic()
+        cpu = time.thread_time() if concurrent else 0.0
         try:
             failure = self._send(batch)
         finally:
@@ -301,7 +303,8 @@ class Checkpointer:
             self._in_flight = False
             elapsed = time.monotonic() - started
             self._round_trip += (elapsed - self._round_trip) / 4
-            self._idle_trip += (max(0.0, elapsed - (time.thread_time() - cpu)) - self._idle_trip) / 4
+            if concurrent:  # the share of a call its caller waited: others could run meanwhile
+                self._idle_trip += (max(0.0, elapsed - (time.thread_time() - cpu)) - self._idle_trip) / 4
         if failure is None:
             self._acknowledged += len(batch)
         else:
