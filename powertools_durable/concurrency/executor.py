@@ -229,7 +229,12 @@ class BatchExecutor(Generic[R]):
         try:
             for index in starts:
                 checkpointer.join()  # left by the worker when it takes no further branch
-                _threads.spawn(functools.partial(self._worker, run, base, index))
+                try:
+                    _threads.spawn(functools.partial(self._worker, run, base, index))
+                except BaseException as exc:  # no thread to be had: the batch fails with it, as a branch would
+                    checkpointer.leave()
+                    self._abort(run, exc)
+                    break
             if nested:
                 checkpointer.leave()  # this branch only waits now: a leader need not wait for it
             try:
@@ -336,13 +341,22 @@ class BatchExecutor(Generic[R]):
 
     def _worker(self, run: _Run, base: contextvars.Context, index: int | None) -> None:
         """Thread body: run branches, each in its own copy of the caller's context, until none is left for it."""
-        checkpointer = self.ctx.state.checkpointer
-        while index is not None:
-            kind, value = base.copy().run(self._run_one, index)
-            with run.lock:
-                index = self._record(run, index, kind, value)
-                if index is None:
-                    checkpointer.leave()  # before the batch's thread may commit: its leader must not wait for us
+        try:
+            while index is not None:
+                kind, value = base.copy().run(self._run_one, index)
+                with run.lock:
+                    index = self._record(run, index, kind, value)
+        except BaseException as exc:  # a fault here must not leave the batch's thread waiting for ever
+            self._abort(run, exc)
+        finally:
+            self.ctx.state.checkpointer.leave()  # a leader gathering for this worker is woken by it
+
+    def _abort(self, run: _Run, exc: BaseException) -> None:
+        """Fail the batch with ``exc`` (unless something failed it first) and wake its thread."""
+        with run.lock:
+            if run.fatal is None:
+                run.fatal, run.fatal_kind = exc, _Kind.FATAL
+            self._finish(run)
 
     def _run_one(self, index: int) -> tuple[_Kind, Any]:
         """Run one branch and say how it ended; never lets anything escape unreported."""

@@ -294,3 +294,45 @@ def test_item_serdes_writes_the_iterations_and_the_default_writes_the_batch(serv
     assert run_to_completion(handler, {}, service=service).result == [{"k": 1}]
     assert service.operations[op_id(0, op_id(1))]["ContextDetails"]["Result"] == '{"k": 1}'
     assert service.operations[op_id(1)]["ContextDetails"]["Result"].startswith('{"t":"br"')
+
+
+def test_a_map_that_cannot_start_a_thread_fails_instead_of_hanging(service, monkeypatch):
+    # GIVEN a process that can start the first branch thread but no other
+    from powertools_durable.concurrency import threads
+
+    real = threads.spawn
+    spawned: list[int] = []
+
+    def spawn_once(task: Any) -> None:
+        if spawned:
+            raise RuntimeError("can't start new thread")
+        spawned.append(1)
+        real(task)
+
+    monkeypatch.setattr(threads, "spawn", spawn_once)
+
+    @bind(service)
+    def handler(event: Any, context: DurableContext) -> list[int]:
+        return context.map([1, 2, 3], double, config=MapConfig(max_concurrency=3)).get_results()
+
+    # WHEN it runs / THEN the map fails with that error (its own FAIL recorded) and the invocation ends
+    run = run_to_completion(handler, {}, service=service)
+    assert run.status == "FAILED"
+    assert "can't start new thread" in json.dumps(run.error)
+    assert service.operations[op_id(1)]["Status"] == "FAILED"
+
+
+def test_maps_nested_two_deep_at_full_concurrency_complete(service):
+    # GIVEN 20 iterations at once, each running its own 5-wide map (every outer worker holds its thread)
+    @bind(service)
+    def handler(event: Any, context: DurableContext) -> int:
+        def outer(ctx: DurableContext, item: int, index: int, items: Sequence[int]) -> int:
+            inner = ctx.map([item * 10 + n for n in range(5)], double, config=MapConfig(max_concurrency=5))
+            return sum(inner.get_results())
+
+        return sum(context.map(list(range(20)), outer, config=MapConfig(max_concurrency=20)).get_results())
+
+    # WHEN it runs / THEN every inner step ran once and the sum is exact
+    run = run_to_completion(handler, {}, service=service)
+    assert run.result == sum(2 * (i * 10 + n) for i in range(20) for n in range(5))
+    assert len([op for op in service.operations.values() if op["Type"] == "STEP"]) == 100
