@@ -233,6 +233,8 @@ class ExtendedTypeSerDes(SerDes[Any]):
     def serialize(self, value: Any, context: SerDesContext | None = None) -> str:
         if SerDes.is_primitive(value):
             return _compact_dumps(value)
+        if getattr(type(value), "_BATCH_RESULT_TAG", False):  # a map's result, written item by item
+            return str(value.tagged_json(encode, _compact_dumps))
         return _compact_dumps(encode(value))
 
     def deserialize(self, data: str, context: SerDesContext | None = None) -> Any:
