@@ -291,6 +291,10 @@ class Checkpointer:
         concurrent = self._participants > 0  # sequential code pays neither the gathering nor its clocks
         if concurrent:
             self._gather()
+            if self._failure is not None:  # poisoned while gathering: nothing more is sent
+                self._in_flight = False
+                self._wake()
+                return
             self._per_committer += (len(self._queue) / (len(self._waiters) + 1) - self._per_committer) / 4
         batch = take_batch(self._queue)
         self._lock.release()

@@ -282,3 +282,33 @@ def test_a_participant_that_never_commits_does_not_hold_the_leader():
     # THEN it returned (after the gathering budget, not after the busy one): its update is acknowledged
     assert [[u["Id"] for u in batch] for _, batch in client.calls] == [["op-1"]]
     assert checkpointer.pending == []
+
+
+def test_a_failure_while_the_leader_gathers_sends_nothing_and_fails_the_waiters(monkeypatch: pytest.MonkeyPatch):
+    # GIVEN a leader gathering for a second participant that has not committed yet
+    _no_gather_timeout(monkeypatch)
+    client = RecordingClient()
+    checkpointer, _ = make(client)
+    checkpointer.join()
+    checkpointer.join()
+    errors: list[BaseException] = []
+
+    def commit() -> None:
+        try:
+            checkpointer.commit(update(1))
+        except InvocationError as exc:
+            errors.append(exc)
+
+    leader = threading.Thread(target=commit)
+    leader.start()
+    while not checkpointer.pending:
+        threading.Event().wait(0.001)
+    # WHEN the checkpointer is poisoned meanwhile, and the other participant ends
+    checkpointer.fail(CheckpointError("an earlier call failed (simulated)"))
+    checkpointer.leave()
+    leader.join(30)
+    # THEN no call was made, the leader raised the failure, and its update stays queued
+    assert not leader.is_alive()
+    assert client.calls == []
+    assert [str(e) for e in errors] == ["an earlier call failed (simulated)"]
+    assert [u["Id"] for u in checkpointer.pending] == ["op-1"]
