@@ -7,12 +7,16 @@ branch parks here and the next batch (this invocation's or a later one's) takes 
 starting one. There is no cap on running threads: a branch that runs a nested batch holds its thread
 while the nested batch needs others, and a cap would deadlock it. Threads are daemons: a branch still
 running when its batch completed (it stops at its next durable operation) never holds up the
-interpreter's exit.
+interpreter's exit. Like any thread pool's, a thread's ``threading.local`` values outlive the branch
+that set them (a later branch on the same thread sees them); ``contextvars`` do not (each branch runs
+in its own copy of its caller's context). A forked child starts with no parked threads: they did not
+survive the fork.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 import threading
 from collections.abc import Callable
 
@@ -64,6 +68,17 @@ def started_count() -> int:
     """How many threads the pool ever started."""
     with _lock:
         return _started
+
+
+def _forget_parked() -> None:
+    """In a forked child: the parked threads stayed in the parent; handing them a task would hang it."""
+    global _lock, _idle  # noqa: PLW0603 - the one process-wide pool
+    _lock = threading.Lock()
+    _idle = []
+
+
+if hasattr(os, "register_at_fork"):  # POSIX
+    os.register_at_fork(after_in_child=_forget_parked)
 
 
 def _run(task: Task) -> None:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+import os
 import threading
+import warnings
+
+import pytest
 
 from powertools_durable.concurrency import threads
 
@@ -68,3 +72,20 @@ def test_a_task_that_raises_does_not_kill_its_thread():
     # THEN its thread parks again, ready for the next task
     _wait_parked(max(1, before))
     assert len(_run_all(1)) == 1
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="fork is POSIX-only")
+def test_a_forked_child_starts_its_own_threads_instead_of_waking_the_parents_parked_ones():
+    # GIVEN parked threads in this process
+    _run_all(2, threading.Barrier(2))
+    _wait_parked(2)
+    # WHEN a forked child runs a task / THEN it ran (a parked thread of the parent would never wake)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # 3.12+: fork of a multi-threaded process
+        pid = os.fork()
+    if pid == 0:  # the child: exit 0 only if the task ran within 30 s
+        ran = threading.Event()
+        threads.spawn(ran.set)
+        os._exit(0 if ran.wait(30) else 1)
+    _, status = os.waitpid(pid, 0)
+    assert os.waitstatus_to_exitcode(status) == 0
