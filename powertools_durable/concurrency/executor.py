@@ -55,6 +55,12 @@ if TYPE_CHECKING:
 
 R = TypeVar("R")
 
+# Threads running one batch whose max_concurrency leaves it open: every branch may be in flight (a
+# suspended one frees its thread for the next), but no more run at once. One call carries at most 250
+# updates (~62 one-step branches), so more threads only add contention; an explicit max_concurrency is
+# honoured in full.
+UNBOUNDED_WORKERS = 128
+
 # True inside a batch branch: a nested batch's thread then stops counting as a checkpointer participant
 # while it only waits for its own branches.
 _IN_BRANCH: contextvars.ContextVar[bool] = contextvars.ContextVar("powertools_durable_in_branch", default=False)
@@ -224,7 +230,10 @@ class BatchExecutor(Generic[R]):
             return BatchResult(self._items(), run.reason or self.policy.reason(0, 0))
         checkpointer = self.ctx.state.checkpointer
         base = contextvars.copy_context()
-        starts = [self._claim(run) for _ in range(min(run.limit, len(self.executables)))]
+        workers = min(run.limit, run.total)
+        if self.spec.max_concurrency is None:  # unbounded: every branch may start, on at most this many threads
+            workers = min(workers, UNBOUNDED_WORKERS)
+        starts = [self._claim(run) for _ in range(workers)]
         nested = _IN_BRANCH.get()
         try:
             for index in starts:
@@ -286,21 +295,21 @@ class BatchExecutor(Generic[R]):
         if kind in (_Kind.FATAL, _Kind.ORPHANED):
             run.fatal, run.fatal_kind = value or OrphanedBranchError("branch orphaned"), kind
             return self._finish(run)
-        if kind is _Kind.SUSPENDED:  # it keeps its slot: no branch starts in its place
+        if kind is _Kind.SUSPENDED:  # it keeps its slot (its worker may still take another free one)
             self._states[index] = _State.SUSPENDED
-            return self._finish(run) if run.running == 0 else None
-        run.in_flight -= 1
-        if self._apply_terminal(index, kind, value):
-            run.succeeded += 1
         else:
-            run.failed += 1
-        try:
-            over = self._settle(run)
-        except BaseException as exc:  # a should_complete that raised: the batch fails with it, as it would inline
-            run.fatal, run.fatal_kind = exc, _Kind.FATAL
-            return self._finish(run)
-        if over:
-            return self._finish(run)
+            run.in_flight -= 1
+            if self._apply_terminal(index, kind, value):
+                run.succeeded += 1
+            else:
+                run.failed += 1
+            try:
+                over = self._settle(run)
+            except BaseException as exc:  # a should_complete that raised: the batch fails with it, as inline
+                run.fatal, run.fatal_kind = exc, _Kind.FATAL
+                return self._finish(run)
+            if over:
+                return self._finish(run)
         if run.next_index < run.total and run.in_flight < run.limit:
             return self._claim(run)
         return self._finish(run) if run.running == 0 else None
