@@ -23,7 +23,7 @@ import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from powertools_durable.concurrency import threads as _threads
 from powertools_durable.concurrency.batch import BatchItem, BatchResult, CompletionReason, ErrorObject
@@ -34,13 +34,13 @@ from powertools_durable.concurrency.config import (
     NestingType,
 )
 from powertools_durable.concurrency.policy import CompletionPolicy, CompletionRecord
+from powertools_durable.concurrency.scope import BranchScope, OrphanedBranchError
 from powertools_durable.config import ChildConfig
 from powertools_durable.exceptions import (
     DurableOperationError,
     ExecutionError,
     InvocationError,
     NonDeterministicExecutionError,
-    OrphanedChildException,
     SuspendExecution,
 )
 from powertools_durable.operations.child import run_child_operation
@@ -50,8 +50,6 @@ from powertools_durable.service.wire import OperationStatus, OperationType
 
 if TYPE_CHECKING:
     from powertools_durable.context import DurableContext
-    from powertools_durable.replay.state import ExecutionState
-    from powertools_durable.service.wire import WireDict
 
 R = TypeVar("R")
 
@@ -64,54 +62,6 @@ UNBOUNDED_WORKERS = 128
 # True inside a batch branch: a nested batch's thread then stops counting as a checkpointer participant
 # while it only waits for its own branches.
 _IN_BRANCH: contextvars.ContextVar[bool] = contextvars.ContextVar("powertools_durable_in_branch", default=False)
-
-
-OrphanedBranchError = OrphanedChildException  # the official SDK's name, in exceptions
-
-
-class BranchScope:
-    """Open while a batch runs; closed once it completed, for its branches and everything nested in them."""
-
-    def __init__(self, parent: BranchScope | None = None) -> None:
-        self._parent = parent
-        self._closed = False
-
-    def close(self) -> None:
-        self._closed = True
-
-    @property
-    def closed(self) -> bool:
-        return self._closed or (self._parent is not None and self._parent.closed)
-
-    def check(self) -> None:
-        if self.closed:
-            raise OrphanedBranchError("the batch this branch belongs to has already completed")
-
-
-class ScopedState:
-    """The execution state as a branch sees it: recording anything raises once its batch completed.
-
-    Everything but ``enqueue`` and ``checkpoint`` is the real state's.
-    """
-
-    def __init__(self, state: ExecutionState, scope: BranchScope) -> None:
-        self._state = state
-        self._scope = scope
-
-    @classmethod
-    def over(cls, state: ExecutionState, scope: BranchScope) -> ExecutionState:
-        return cast("ExecutionState", cls(state, scope))
-
-    def enqueue(self, update: WireDict) -> None:
-        self._scope.check()
-        self._state.enqueue(update)
-
-    def checkpoint(self, *updates: WireDict) -> None:
-        self._scope.check()
-        self._state.checkpoint(*updates)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._state, name)
 
 
 class Executable(Generic[R]):
