@@ -53,7 +53,7 @@ from powertools_durable.types import LambdaContext, LoggerInterface, StepContext
 if TYPE_CHECKING:
     from powertools_durable.concurrency.batch import BatchResult
     from powertools_durable.concurrency.config import MapConfig, ParallelBranch, ParallelConfig
-    from powertools_durable.concurrency.executor import BranchScope
+    from powertools_durable.concurrency.scope import BranchScope
 
 T = TypeVar("T")
 U = TypeVar("U")
@@ -129,7 +129,7 @@ class DurableContext:
         self._scope = scope
         self._guarded_state: ExecutionState | None = None
         if scope is not None:
-            from powertools_durable.concurrency.executor import ScopedState  # noqa: PLC0415 - loaded by then
+            from powertools_durable.concurrency.scope import ScopedState  # noqa: PLC0415 - loaded by then
 
             self._guarded_state = ScopedState.over(state, scope)
         self._unvisited = (

@@ -1,10 +1,11 @@
 """Runs the branches of one ``parallel`` / ``map`` on threads and decides when the batch is done.
 
-One coordinator loop, on the calling thread, owns every branch's state; worker threads run
-branches (each in a copy of the caller's ``contextvars``, so ``get_durable_context()``, log keys
-and tracing work inside) and report each outcome as an event on a queue. Ids never depend on
-scheduling: branch ``i`` of the batch operation ``b`` is ``blake2b(f"{b}-{i}")`` and has its own
-child context and counter.
+Up to ``max_concurrency`` workers (threads from a process-wide pool) run branches, each branch in
+its own copy of the caller's ``contextvars`` (so ``get_durable_context()``, log keys and tracing
+work inside). A worker records each outcome in the batch's shared state, asks the completion policy,
+and takes the next branch itself, so a branch costs no hand-off to the calling thread, which sleeps
+until the batch completed, suspended or failed. Ids never depend on scheduling: branch ``i`` of
+the batch operation ``b`` is ``blake2b(f"{b}-{i}")`` and has its own child context and counter.
 
 Branches start in index order, at most ``max_concurrency`` in flight; a suspended branch (wait,
 callback, retry delay, invoke) keeps its slot. When nothing is running and nothing more may
@@ -18,30 +19,28 @@ from __future__ import annotations
 
 import contextvars
 import functools
-import queue
-from collections import deque
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass
 from enum import Enum
-from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
-from powertools_durable.concurrency.batch import BatchItem, BatchResult, ErrorObject
+from powertools_durable.concurrency import threads as _threads
+from powertools_durable.concurrency.batch import BatchItem, BatchResult, CompletionReason, ErrorObject
 from powertools_durable.concurrency.config import (
     BatchItemStatus,
     CompletionConfig,
-    CompletionDecision,
     CompletionItemStatus,
     NestingType,
 )
 from powertools_durable.concurrency.policy import CompletionPolicy, CompletionRecord
-from powertools_durable.concurrency.threads import BranchThreads
+from powertools_durable.concurrency.scope import BranchScope, OrphanedBranchError
 from powertools_durable.config import ChildConfig
 from powertools_durable.exceptions import (
     DurableOperationError,
     ExecutionError,
     InvocationError,
     NonDeterministicExecutionError,
-    OrphanedChildException,
     SuspendExecution,
 )
 from powertools_durable.operations.child import run_child_operation
@@ -51,70 +50,32 @@ from powertools_durable.service.wire import OperationStatus, OperationType
 
 if TYPE_CHECKING:
     from powertools_durable.context import DurableContext
-    from powertools_durable.replay.state import ExecutionState
-    from powertools_durable.service.wire import WireDict
 
 R = TypeVar("R")
 
-# Threads per batch when max_concurrency leaves it open: more only adds contention on two cores.
-_MAX_THREADS = 64
+# Threads running one batch whose max_concurrency leaves it open: every branch may be in flight (a
+# suspended one frees its thread for the next), but no more run at once. One call carries at most 250
+# updates (~62 one-step branches), so more threads only add contention; an explicit max_concurrency is
+# honoured in full.
+UNBOUNDED_WORKERS = 128
+
+# True inside a batch branch: a nested batch's thread then stops counting as a checkpointer participant
+# while it only waits for its own branches.
+_IN_BRANCH: contextvars.ContextVar[bool] = contextvars.ContextVar("powertools_durable_in_branch", default=False)
 
 
-OrphanedBranchError = OrphanedChildException  # the official SDK's name, in exceptions
+class Executable(Generic[R]):
+    """One branch: ``func(child_context)``, its index, and the name it was given (if any).
 
-
-class BranchScope:
-    """Open while a batch runs; closed once it completed, for its branches and everything nested in them."""
-
-    def __init__(self, parent: BranchScope | None = None) -> None:
-        self._parent = parent
-        self._closed = False
-
-    def close(self) -> None:
-        self._closed = True
-
-    @property
-    def closed(self) -> bool:
-        return self._closed or (self._parent is not None and self._parent.closed)
-
-    def check(self) -> None:
-        if self.closed:
-            raise OrphanedBranchError("the batch this branch belongs to has already completed")
-
-
-class ScopedState:
-    """The execution state as a branch sees it: recording anything raises once its batch completed.
-
-    Everything but ``enqueue`` and ``checkpoint`` is the real state's.
+    A plain slotted class, not a dataclass: a map builds one per item before its first branch starts.
     """
 
-    def __init__(self, state: ExecutionState, scope: BranchScope) -> None:
-        self._state = state
-        self._scope = scope
+    __slots__ = ("func", "index", "name")
 
-    @classmethod
-    def over(cls, state: ExecutionState, scope: BranchScope) -> ExecutionState:
-        return cast("ExecutionState", cls(state, scope))
-
-    def enqueue(self, update: WireDict) -> None:
-        self._scope.check()
-        self._state.enqueue(update)
-
-    def checkpoint(self, *updates: WireDict) -> None:
-        self._scope.check()
-        self._state.checkpoint(*updates)
-
-    def __getattr__(self, name: str) -> Any:
-        return getattr(self._state, name)
-
-
-@dataclass(frozen=True)
-class Executable(Generic[R]):
-    """One branch: ``func(child_context)``, its index, and the name it was given (if any)."""
-
-    index: int
-    func: Callable[[DurableContext], R]
-    name: str | None = None
+    def __init__(self, index: int, func: Callable[[DurableContext], R], name: str | None = None) -> None:
+        self.index = index
+        self.func = func
+        self.name = name
 
 
 @dataclass(frozen=True)
@@ -145,12 +106,27 @@ class _Kind(Enum):
     FATAL = "fatal"
 
 
-@dataclass(frozen=True)
-class _Event:
-    index: int
-    kind: _Kind
-    result: Any = None
-    error: BaseException | None = None
+class _Run:
+    """The shared state of one live batch, guarded by ``lock``: what the workers and the batch's thread share."""
+
+    def __init__(self, limit: int, total: int) -> None:
+        self.lock = threading.Lock()
+        self.done = (
+            threading.Lock()
+        )  # held until the batch completed, suspended or failed: the batch's thread waits on it
+        self.done.acquire()
+        self.limit = limit
+        self.total = total
+        self.next_index = 0  # branches start in index order
+        self.in_flight = 0  # started and not finished: a suspended branch keeps its slot
+        self.running = 0  # branches a worker is running now
+        self.succeeded = 0
+        self.failed = 0
+        self.finished = False  # the batch's thread was woken
+        self.closed = False  # the result was taken: later outcomes are not recorded
+        self.reason: CompletionReason | None = None
+        self.fatal: BaseException | None = None
+        self.fatal_kind: _Kind | None = None
 
 
 _ITEM_STATUS = {
@@ -177,6 +153,9 @@ class BatchExecutor(Generic[R]):
         self._states = [_State.PENDING] * len(executables)
         self._results: list[Any] = [None] * len(executables)
         self._errors: list[BaseException | None] = [None] * len(executables)
+        self._branch_config: ChildConfig[Any] = ChildConfig(
+            serdes=spec.serdes, is_virtual=spec.nesting_type is NestingType.FLAT
+        )
 
     def branch_id(self, index: int) -> str:
         return operation_id(self.ctx.parent_id, index)
@@ -188,77 +167,119 @@ class BatchExecutor(Generic[R]):
     # -- live ---------------------------------------------------------------------------------
 
     def execute(self) -> BatchResult[R]:
-        """Run the branches until the policy is met (return) or nothing can progress (suspend)."""
+        """Run the branches until the policy is met (return) or nothing can progress (suspend).
+
+        Each of up to ``max_concurrency`` workers runs a branch, records its outcome here, asks
+        the policy, and takes the next branch itself: no hand-off to this thread per branch. This
+        thread sleeps until the batch completed, suspended, or failed fatally.
+        """
         if not self.executables:
             return BatchResult([], self.policy.reason(0, 0))
-        limit = self.spec.max_concurrency or len(self.executables)
-        events: queue.SimpleQueue[_Event] = queue.SimpleQueue()
-        threads = BranchThreads(min(limit, _MAX_THREADS))
-        pending = deque(range(len(self.executables)))
-        in_flight = running = succeeded = failed = 0
-        decision: CompletionDecision | None = None
-        snapshot: tuple[CompletionItemStatus, ...] = ()
+        run = _Run(self.spec.max_concurrency or len(self.executables), len(self.executables))
+        if self._settle(run):  # e.g. min_successful=0: complete before anything starts
+            return BatchResult(self._items(), run.reason or self.policy.reason(0, 0))
+        checkpointer = self.ctx.state.checkpointer
+        base = contextvars.copy_context()
+        workers = min(run.limit, run.total)
+        if self.spec.max_concurrency is None:  # unbounded: every branch may start, on at most this many threads
+            workers = min(workers, UNBOUNDED_WORKERS)
+        starts = [self._claim(run) for _ in range(workers)]
+        nested = _IN_BRANCH.get()
         try:
-            while True:
-                snapshot = self._snapshot() if self.policy.should_complete is not None else ()
-                decision = self.policy.evaluate(succeeded, failed, snapshot)
-                if self.policy.is_complete(succeeded, failed, snapshot, decision):
+            for index in starts:
+                checkpointer.join()  # left by the worker when it takes no further branch
+                try:
+                    _threads.spawn(functools.partial(self._worker, run, base, index))
+                except BaseException as exc:  # no thread to be had: the batch fails with it, as a branch would
+                    checkpointer.leave()
+                    self._abort(run, exc)
                     break
-                if not self.policy.should_continue(failed):
-                    break
-                while pending and in_flight < limit:
-                    index = pending.popleft()
-                    self._states[index] = _State.RUNNING
-                    self.ctx.state.checkpointer.join()  # left by the worker when the branch ends
-                    threads.submit(functools.partial(contextvars.copy_context().run, self._worker, events, index))
-                    in_flight += 1
-                    running += 1
-                if running == 0:
-                    raise SuspendExecution("every running branch of the batch is waiting")
-                event = events.get()
-                if event.kind is _Kind.FATAL:
-                    raise event.error or RuntimeError("a branch failed fatally")
-                if event.kind is _Kind.ORPHANED:
-                    self.scope.check()  # an enclosing batch completed: stop this one too
-                    raise OrphanedBranchError("branch orphaned")
-                running -= 1
-                if event.kind is _Kind.SUSPENDED:
-                    self._states[event.index] = _State.SUSPENDED
-                    continue
-                in_flight -= 1
-                if self._apply_terminal(event):
-                    succeeded += 1
-                else:
-                    failed += 1
+            if nested:
+                checkpointer.leave()  # this branch only waits now: a leader need not wait for it
+            try:
+                run.done.acquire()
+            finally:
+                if nested:
+                    checkpointer.join()
+            with run.lock:
+                run.closed = True  # from here on, late outcomes are not recorded
+                items = self._items()
         finally:
             self.scope.close()
-            for _ in threads.shutdown():  # branches that never started will not leave the checkpointer
-                self.ctx.state.checkpointer.leave()
-        reason = self.policy.reason(succeeded, failed, snapshot, decision)
-        self._drain(events)
-        return BatchResult(self._items(), reason)
+        if run.fatal is not None:
+            if run.fatal_kind is _Kind.ORPHANED:
+                self.scope.check()  # an enclosing batch completed: stop this one too
+                raise OrphanedBranchError("branch orphaned")
+            raise run.fatal
+        if run.reason is None:
+            raise SuspendExecution("every running branch of the batch is waiting")
+        return BatchResult(items, run.reason)
 
-    def _apply_terminal(self, event: _Event) -> bool:
-        """Record a finished branch; True when it succeeded."""
-        if event.kind is _Kind.COMPLETED:
-            self._states[event.index] = _State.SUCCEEDED
-            self._results[event.index] = event.result
+    def _claim(self, run: _Run) -> int:
+        """With the run's lock held (or before workers start): the next branch to start."""
+        index = run.next_index
+        run.next_index += 1
+        run.in_flight += 1
+        run.running += 1
+        self._states[index] = _State.RUNNING
+        return index
+
+    def _settle(self, run: _Run) -> bool:
+        """Ask the policy whether the batch is over; True (and ``run.reason`` set) when it is."""
+        snapshot = self._snapshot() if self.policy.should_complete is not None else ()
+        decision = self.policy.evaluate(run.succeeded, run.failed, snapshot)
+        if self.policy.is_complete(run.succeeded, run.failed, snapshot, decision) or not self.policy.should_continue(
+            run.failed
+        ):
+            run.reason = self.policy.reason(run.succeeded, run.failed, snapshot, decision)
             return True
-        self._states[event.index] = _State.FAILED
-        self._errors[event.index] = event.error
         return False
 
-    def _drain(self, events: queue.SimpleQueue[_Event]) -> None:
-        """Report branches that finished while the batch completed with their true status."""
-        while True:
+    def _record(self, run: _Run, index: int, kind: _Kind, value: Any) -> int | None:
+        """With the run's lock held: record how branch ``index`` ended; the next branch for its worker, if any."""
+        run.running -= 1
+        if run.finished:
+            if not run.closed and kind in (_Kind.COMPLETED, _Kind.FAILED):
+                self._apply_terminal(index, kind, value)  # finished while the batch completed: its true status
+            return None
+        if kind in (_Kind.FATAL, _Kind.ORPHANED):
+            run.fatal, run.fatal_kind = value or OrphanedBranchError("branch orphaned"), kind
+            return self._finish(run)
+        if kind is _Kind.SUSPENDED:  # it keeps its slot (its worker may still take another free one)
+            self._states[index] = _State.SUSPENDED
+        else:
+            run.in_flight -= 1
+            if self._apply_terminal(index, kind, value):
+                run.succeeded += 1
+            else:
+                run.failed += 1
             try:
-                event = events.get_nowait()
-            except queue.Empty:
-                return
-            if event.kind is _Kind.FATAL:
-                raise event.error or RuntimeError("a branch failed fatally")
-            if event.kind in (_Kind.COMPLETED, _Kind.FAILED):
-                self._apply_terminal(event)
+                over = self._settle(run)
+            except BaseException as exc:  # a should_complete that raised: the batch fails with it, as inline
+                run.fatal, run.fatal_kind = exc, _Kind.FATAL
+                return self._finish(run)
+            if over:
+                return self._finish(run)
+        if run.next_index < run.total and run.in_flight < run.limit:
+            return self._claim(run)
+        return self._finish(run) if run.running == 0 else None
+
+    @staticmethod
+    def _finish(run: _Run) -> None:
+        """With the run's lock held: wake the batch's thread (once)."""
+        if not run.finished:
+            run.finished = True
+            run.done.release()
+
+    def _apply_terminal(self, index: int, kind: _Kind, value: Any) -> bool:
+        """Record a finished branch; True when it succeeded."""
+        if kind is _Kind.COMPLETED:
+            self._states[index] = _State.SUCCEEDED
+            self._results[index] = value
+            return True
+        self._states[index] = _State.FAILED
+        self._errors[index] = value
+        return False
 
     def _snapshot(self) -> tuple[CompletionItemStatus, ...]:
         return tuple(
@@ -277,35 +298,47 @@ class BatchExecutor(Generic[R]):
                 items.append(BatchItem(index, BatchItemStatus.STARTED))
         return items
 
-    def _worker(self, events: queue.SimpleQueue[_Event], index: int) -> None:
-        """Thread body: run one branch and report how it ended; never lets anything escape unreported."""
+    def _worker(self, run: _Run, base: contextvars.Context, index: int | None) -> None:
+        """Thread body: run branches, each in its own copy of the caller's context, until none is left for it."""
         try:
-            try:
-                result = self._run_branch(index)
-            finally:
-                self.ctx.state.checkpointer.leave()
+            while index is not None:
+                kind, value = base.copy().run(self._run_one, index)
+                with run.lock:
+                    index = self._record(run, index, kind, value)
+        except BaseException as exc:  # a fault here must not leave the batch's thread waiting for ever
+            self._abort(run, exc)
+        finally:
+            self.ctx.state.checkpointer.leave()  # a leader gathering for this worker is woken by it
+
+    def _abort(self, run: _Run, exc: BaseException) -> None:
+        """Fail the batch with ``exc`` (unless something failed it first) and wake its thread."""
+        with run.lock:
+            if run.fatal is None:
+                run.fatal, run.fatal_kind = exc, _Kind.FATAL
+            self._finish(run)
+
+    def _run_one(self, index: int) -> tuple[_Kind, Any]:
+        """Run one branch and say how it ended; never lets anything escape unreported."""
+        _IN_BRANCH.set(True)
+        try:
+            return _Kind.COMPLETED, self._run_branch(index)
         except SuspendExecution:
-            events.put(_Event(index, _Kind.SUSPENDED))
+            return _Kind.SUSPENDED, None
         except OrphanedBranchError:
-            events.put(_Event(index, _Kind.ORPHANED))
+            return _Kind.ORPHANED, None
         except (ExecutionError, InvocationError) as exc:  # non-determinism, failed checkpoints: not item failures
-            events.put(_Event(index, _Kind.FATAL, error=exc))
+            return _Kind.FATAL, exc
         except Exception as exc:
-            events.put(_Event(index, _Kind.FAILED, error=exc))
+            return _Kind.FAILED, exc
         except BaseException as exc:
-            events.put(_Event(index, _Kind.FATAL, error=exc))
-        else:
-            events.put(_Event(index, _Kind.COMPLETED, result=result))
+            return _Kind.FATAL, exc
 
     def _run_branch(self, index: int) -> R:
         op = self.ctx.claim_operation(
             self.branch_id(index), OperationType.CONTEXT, self.spec.sub_type, self.branch_name(index)
         )
-        config: ChildConfig[Any] = ChildConfig(
-            serdes=self.spec.serdes, is_virtual=self.spec.nesting_type is NestingType.FLAT
-        )
         return run_child_operation(
-            self.ctx, op, self.executables[index].func, config, scope=self.scope, acknowledged=False
+            self.ctx, op, self.executables[index].func, self._branch_config, scope=self.scope, acknowledged=False
         )
 
     # -- replay of a result too large to have been checkpointed -------------------------------

@@ -38,7 +38,7 @@ from powertools_durable.service.wire import (
 )
 
 if TYPE_CHECKING:
-    from powertools_durable.concurrency.executor import BranchScope
+    from powertools_durable.concurrency.scope import BranchScope
     from powertools_durable.context import DurableContext, OperationHandle
 
 T = TypeVar("T")

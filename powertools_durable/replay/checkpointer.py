@@ -35,10 +35,13 @@ from powertools_durable.service.wire import WireDict
 MAX_BATCH_UPDATES = 250
 MAX_BATCH_BYTES = 750 * 1024  # what one call may carry; a single larger update (a 6 MB result) goes alone
 
-GATHER_SECONDS = 0.002  # longest a leader waits for running branches to queue their updates
-GATHER_SHARE = 0.1  # ... and never more than this share of a round trip,
-GATHER_MIN_SECONDS = 0.0005  # ... but at least this (an in-process service's round trip is ~0)
-GATHER_YIELD_SECONDS = 0.00005
+# How long a leader waits for running branches to commit with it (see Checkpointer._gather):
+GATHER_SHARE = 0.3  # at most this share of a round trip since the last branch arrived,
+GATHER_MIN_SECONDS = 0.0005  # ... but at least this (an in-process service's round trip is ~0),
+GATHER_CAP_SECONDS = 0.01  # and in all at most this, or one round trip when that is longer
+# A round trip whose caller waits (not computes) this long lets running branches work meanwhile: when
+# their updates would overflow this batch anyway, the leader sends at once instead of gathering.
+PIPELINE_IDLE_SECONDS = 0.001
 
 MergeOperations = Callable[[Iterable[WireDict]], None]
 
@@ -122,6 +125,10 @@ class Checkpointer:
         self._failure: InvocationError | None = None
         self._participants = 0  # concurrent branches that may commit soon (see join / gather)
         self._round_trip = 0.0  # a moving average of the seconds a call takes
+        self._idle_trip = 0.0  # ... and of the part of it the calling thread waited (others may run)
+        self._per_committer = 0.0  # a moving average of the updates a call carries per waiting committer
+        self._last_arrival = 0.0  # when a branch last queued an update or began to wait (monotonic)
+        self._gatherer: threading.Lock | None = None  # held by a gathering leader; released to wake it
 
     # -- what operations call ---------------------------------------------------------------------------
     def enqueue(self, update: WireDict) -> None:
@@ -129,6 +136,8 @@ class Checkpointer:
         with self._lock:
             self._queue.append(update)
             self._enqueued += 1
+            if self._gatherer is not None:
+                self._last_arrival = time.monotonic()
 
     def commit(self, *updates: WireDict) -> None:
         """Queue ``updates`` and return once they (and everything queued before) are acknowledged.
@@ -157,6 +166,7 @@ class Checkpointer:
         """A concurrent branch ended."""
         with self._lock:
             self._participants -= 1
+            self._wake_gatherer_if_all_waiting()
 
     @property
     def pending(self) -> list[WireDict]:
@@ -210,6 +220,9 @@ class Checkpointer:
                 waiter = threading.Lock()  # held until the leader releases it: a one-shot wake-up, no Condition
                 waiter.acquire()
                 self._waiters.append((target, waiter))
+                if self._gatherer is not None:
+                    self._last_arrival = time.monotonic()
+                    self._wake_gatherer_if_all_waiting()
                 self._lock.release()
                 try:
                     waiter.acquire()
@@ -221,40 +234,81 @@ class Checkpointer:
     def _gather(self) -> None:
         """With the lock held: before a call, let running branches that are about to commit join it.
 
-        Branches released by the previous answer reach their next commit within microseconds; a
-        leader that sent at once would fly alone and leave them for the call after, doubling the
-        round trips of a wave. So while some branch is neither waiting nor idle the leader yields the
-        interpreter briefly (at most :data:`GATHER_SECONDS`). Sequential code has no participants and
-        never waits here.
+        Branches released by the previous answer reach their next commit one after another (the
+        interpreter runs one at a time); a leader that sent before they all arrived would fly with
+        part of the wave and leave the rest for the call after, splitting every later wave in two
+        (about 1.5 round trips per item). So the leader waits while some participant is neither
+        waiting nor gone, for as long as branches keep arriving: it sends once all are waiting, or
+        when none arrived for :data:`GATHER_SHARE` of a round trip (at least
+        :data:`GATHER_MIN_SECONDS`: a branch in a long step body is not waited for), and never
+        after :data:`GATHER_CAP_SECONDS` (or one round trip) in all. It sleeps meanwhile, woken by
+        the last branch to arrive. Sequential code has no participants and never waits here.
         """
-        budget = max(GATHER_MIN_SECONDS, min(GATHER_SECONDS, self._round_trip * GATHER_SHARE))
-        deadline = 0.0
-        while self._participants > len(self._waiters) + 1 and len(self._queue) < MAX_BATCH_UPDATES:
-            now = time.monotonic()
-            if not deadline:
-                deadline = now + budget
-            if now >= deadline:
-                return
-            self._lock.release()
-            try:
-                time.sleep(GATHER_YIELD_SECONDS)
-            finally:
-                self._lock.acquire()
+        gap = max(GATHER_MIN_SECONDS, self._round_trip * GATHER_SHARE)
+        now = time.monotonic()
+        cap = now + max(GATHER_CAP_SECONDS, self._round_trip)
+        self._last_arrival = now
+        gatherer = threading.Lock()
+        gatherer.acquire()
+        self._gatherer = gatherer
+        try:
+            while not self._all_waiting() and len(self._queue) < MAX_BATCH_UPDATES:
+                deadline = min(self._last_arrival + gap, cap)
+                if now >= deadline or self._overflows():
+                    return
+                self._lock.release()
+                try:
+                    gatherer.acquire(timeout=deadline - now)
+                finally:
+                    self._lock.acquire()
+                now = time.monotonic()
+        finally:
+            self._gatherer = None
+
+    def _overflows(self) -> bool:
+        """With the lock held: the running branches would overflow this batch, and the call leaves time for them.
+
+        Then the ones left out go in the next call anyway: rather than wait for them, the leader
+        sends at once and they compute while it flies (the next call is ready when it lands).
+        """
+        if self._idle_trip < PIPELINE_IDLE_SECONDS:
+            return False
+        running = self._participants - len(self._waiters) - 1
+        return len(self._queue) + running * self._per_committer >= MAX_BATCH_UPDATES
+
+    def _all_waiting(self) -> bool:
+        """With the lock held: every participant but the leader waits for an answer (or none is left)."""
+        return self._participants <= len(self._waiters) + 1
+
+    def _wake_gatherer_if_all_waiting(self) -> None:
+        gatherer = self._gatherer
+        if gatherer is not None and gatherer.locked() and self._all_waiting():
+            gatherer.release()
 
     def _lead(self) -> None:
         """With the lock held: send the next batch, releasing the lock while the call flies."""
         self._in_flight = True  # from here on, others queue behind this leader
-        if self._participants:
+        concurrent = self._participants > 0  # sequential code pays neither the gathering nor its clocks
+        if concurrent:
             self._gather()
+            if self._failure is not None:  # poisoned while gathering: nothing more is sent
+                self._in_flight = False
+                self._wake()
+                return
+            self._per_committer += (len(self._queue) / (len(self._waiters) + 1) - self._per_committer) / 4
         batch = take_batch(self._queue)
         self._lock.release()
         started = time.monotonic()
+        cpu = time.thread_time() if concurrent else 0.0
         try:
             failure = self._send(batch)
         finally:
             self._lock.acquire()
             self._in_flight = False
-            self._round_trip += (time.monotonic() - started - self._round_trip) / 4
+            elapsed = time.monotonic() - started
+            self._round_trip += (elapsed - self._round_trip) / 4
+            if concurrent:  # the share of a call its caller waited: others could run meanwhile
+                self._idle_trip += (max(0.0, elapsed - (time.thread_time() - cpu)) - self._idle_trip) / 4
         if failure is None:
             self._acknowledged += len(batch)
         else:

@@ -71,7 +71,7 @@ def encode(value: Any) -> Any:
         case bytes() | bytearray() | memoryview():
             return {"t": "B", "v": base64.b64encode(bytes(value)).decode()}
     if getattr(type(value), "_BATCH_RESULT_TAG", False):  # a BatchResult, tagged as the official SDK tags it
-        return {"t": "br", "v": encode(value.to_dict())["v"]}
+        return {"t": "br", "v": value.tagged_fields(encode)}
     if _is_pydantic_model(value):
         return {"t": "pm", "v": {"c": type_path(type(value)), "d": value.model_dump(mode="json")}}
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
@@ -233,6 +233,8 @@ class ExtendedTypeSerDes(SerDes[Any]):
     def serialize(self, value: Any, context: SerDesContext | None = None) -> str:
         if SerDes.is_primitive(value):
             return _compact_dumps(value)
+        if getattr(type(value), "_BATCH_RESULT_TAG", False):  # a map's result, written item by item
+            return str(value.tagged_json(encode, _compact_dumps))
         return _compact_dumps(encode(value))
 
     def deserialize(self, data: str, context: SerDesContext | None = None) -> Any:

@@ -294,3 +294,97 @@ def test_item_serdes_writes_the_iterations_and_the_default_writes_the_batch(serv
     assert run_to_completion(handler, {}, service=service).result == [{"k": 1}]
     assert service.operations[op_id(0, op_id(1))]["ContextDetails"]["Result"] == '{"k": 1}'
     assert service.operations[op_id(1)]["ContextDetails"]["Result"].startswith('{"t":"br"')
+
+
+def test_a_map_that_cannot_start_a_thread_fails_instead_of_hanging(service, monkeypatch):
+    # GIVEN a process that can start the first branch thread but no other
+    from powertools_durable.concurrency import threads
+
+    real = threads.spawn
+    spawned: list[int] = []
+
+    def spawn_once(task: Any) -> None:
+        if spawned:
+            raise RuntimeError("can't start new thread")
+        spawned.append(1)
+        real(task)
+
+    monkeypatch.setattr(threads, "spawn", spawn_once)
+
+    @bind(service)
+    def handler(event: Any, context: DurableContext) -> list[int]:
+        return context.map([1, 2, 3], double, config=MapConfig(max_concurrency=3)).get_results()
+
+    # WHEN it runs / THEN the map fails with that error (its own FAIL recorded) and the invocation ends
+    run = run_to_completion(handler, {}, service=service)
+    assert run.status == "FAILED"
+    assert "can't start new thread" in json.dumps(run.error)
+    assert service.operations[op_id(1)]["Status"] == "FAILED"
+
+
+def test_maps_nested_two_deep_at_full_concurrency_complete(service):
+    # GIVEN 20 iterations at once, each running its own 5-wide map (every outer worker holds its thread)
+    @bind(service)
+    def handler(event: Any, context: DurableContext) -> int:
+        def outer(ctx: DurableContext, item: int, index: int, items: Sequence[int]) -> int:
+            inner = ctx.map([item * 10 + n for n in range(5)], double, config=MapConfig(max_concurrency=5))
+            return sum(inner.get_results())
+
+        return sum(context.map(list(range(20)), outer, config=MapConfig(max_concurrency=20)).get_results())
+
+    # WHEN it runs / THEN every inner step ran once and the sum is exact
+    run = run_to_completion(handler, {}, service=service)
+    assert run.result == sum(2 * (i * 10 + n) for i in range(20) for n in range(5))
+    assert len([op for op in service.operations.values() if op["Type"] == "STEP"]) == 100
+
+
+def test_an_unbounded_map_starts_every_iteration_even_when_each_suspends(service):
+    # GIVEN 300 iterations, no max_concurrency, each waiting before its step
+    from powertools_durable.concurrency.executor import UNBOUNDED_WORKERS
+
+    assert UNBOUNDED_WORKERS < 300  # more iterations than threads
+
+    @bind(service)
+    def handler(event: Any, context: DurableContext) -> int:
+        def waiting(ctx: DurableContext, item: int, index: int, items: Sequence[int]) -> int:
+            ctx.wait(Duration.from_seconds(1))
+            return ctx.step(lambda _: item * 2, name="double")
+
+        return sum(context.map(list(range(300)), waiting).get_results())
+
+    # WHEN the first invocation runs
+    service.start({})
+    first = invoke(handler, service)
+
+    # THEN it suspended only after all 300 started and waited (a suspended one frees its thread)
+    assert first["Status"] == "PENDING"
+    assert len([op for op in service.operations.values() if op["Type"] == "WAIT"]) == 300
+    # AND the next invocation, once the waits elapsed, resumes every iteration and completes
+    assert service.advance()
+    assert invoke(handler, service) == {"Status": "SUCCEEDED", "Result": str(sum(i * 2 for i in range(300)))}
+
+
+def test_an_unbounded_map_runs_at_most_its_worker_count_at_once(service):
+    # GIVEN 300 one-step iterations, no max_concurrency, counting how many run at the same time
+    from powertools_durable.concurrency.executor import UNBOUNDED_WORKERS
+
+    lock = threading.Lock()
+    running = [0, 0]  # now, most
+
+    @bind(service)
+    def handler(event: Any, context: DurableContext) -> int:
+        def counted(ctx: DurableContext, item: int, index: int, items: Sequence[int]) -> int:
+            with lock:
+                running[0] += 1
+                running[1] = max(running[1], running[0])
+            try:
+                return ctx.step(lambda _: item, name="same")
+            finally:
+                with lock:
+                    running[0] -= 1
+
+        return sum(context.map(list(range(300)), counted).get_results())
+
+    # WHEN it runs / THEN every item ran, never more than UNBOUNDED_WORKERS at once
+    assert run_to_completion(handler, {}, service=service).result == sum(range(300))
+    assert 1 <= running[1] <= UNBOUNDED_WORKERS

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from typing import Any
 
 import pytest
 
@@ -228,3 +229,38 @@ def test_summary_envelope_and_completion_record_round_trip():
 def test_a_malformed_summary_holds_no_record(payload):
     # GIVEN a summary from outside (untrusted) / THEN no record, and no exception
     assert CompletionRecord.from_summary_payload(payload) is None
+
+
+def test_the_tagged_form_of_a_batch_result_is_the_general_encoding_of_its_dict():
+    # GIVEN a batch with every kind of item: results of several types, a failure, a started item
+    from powertools_durable.serdes.extended import encode
+
+    items: list[BatchItem[Any]] = [
+        BatchItem(0, BatchItemStatus.SUCCEEDED, {"a": 1, "b": [1, "x", None]}),
+        BatchItem(1, BatchItemStatus.SUCCEEDED, 7),
+        BatchItem(2, BatchItemStatus.SUCCEEDED, None),
+        BatchItem(3, BatchItemStatus.FAILED, error=ErrorObject("boom", "ValueError", "d", ["line 1"])),
+        BatchItem(4, BatchItemStatus.STARTED),
+    ]
+    result = BatchResult(items, CompletionReason.FAILURE_TOLERANCE_EXCEEDED)
+    # WHEN it is encoded for a checkpoint / THEN exactly as the generic encoder encodes its dict form
+    assert encode(result) == {"t": "br", "v": encode(result.to_dict())["v"]}
+
+
+def test_a_batch_result_is_written_as_the_generic_encoder_writes_it_byte_for_byte():
+    # GIVEN results of every kind the direct writer special-cases, and the kinds it hands to encode
+    from powertools_durable.serdes.extended import _compact_dumps, encode
+
+    results: list[Any] = [7, -(2**70), "plain", 'quo"te\\ \n \u00e9\u4e2d \U0001f600', "", None, True, 1.5]
+    results += [{"a": [1, "x"]}, [1, 2], ("t", 1)]
+    items: list[BatchItem[Any]] = [BatchItem(i, BatchItemStatus.SUCCEEDED, r) for i, r in enumerate(results)]
+    items.append(BatchItem(len(items), BatchItemStatus.FAILED, error=ErrorObject("b\u00f6om", "E", None, None)))
+    items.append(BatchItem(len(items), BatchItemStatus.STARTED))
+    result = BatchResult(items, CompletionReason.MIN_SUCCESSFUL_REACHED)
+    # WHEN the default serdes writes it / THEN the text is exactly what the generic encoder writes, and reads back
+    serdes = ExtendedTypeSerDes()
+    text = serdes.serialize(result)
+    assert text == _compact_dumps(encode(result))
+    back = serdes.deserialize(text)
+    assert [(i.index, i.status, i.result) for i in back.all[:9]] == [(i.index, i.status, i.result) for i in items[:9]]
+    assert back.completion_reason is CompletionReason.MIN_SUCCESSFUL_REACHED

@@ -222,3 +222,93 @@ def test_many_threads_committing_repeatedly_against_a_slow_service_never_hang_or
     assert len(merged) == 500
     assert [token for token, _ in client.calls] == [f"t{n}" for n in range(len(client.calls))]
     assert checkpointer.pending == []
+
+
+def _no_gather_timeout(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Gathering ends only when every participant waits (or leaves): no timer decides what these tests see."""
+    from powertools_durable.replay import checkpointer as module
+
+    monkeypatch.setattr(module, "GATHER_MIN_SECONDS", 60.0)
+    monkeypatch.setattr(module, "GATHER_CAP_SECONDS", 60.0)
+
+
+def test_a_leader_waits_for_every_running_participant_and_sends_one_call(monkeypatch: pytest.MonkeyPatch):
+    # GIVEN ten participants (branches), gathering bounded by nothing but their arrival
+    _no_gather_timeout(monkeypatch)
+    client = RecordingClient()
+    checkpointer, _ = make(client)
+    for _ in range(10):
+        checkpointer.join()
+    # WHEN they commit one after another, each on its own thread
+    threads = [threading.Thread(target=checkpointer.commit, args=(update(n),)) for n in range(10)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    # THEN the first to commit waited for the nine others: one call carries all ten
+    assert not any(thread.is_alive() for thread in threads)
+    assert len(client.calls) == 1
+    assert sorted(u["Id"] for u in client.calls[0][1]) == sorted(f"op-{n}" for n in range(10))
+
+
+def test_a_participant_leaving_wakes_the_gathering_leader(monkeypatch: pytest.MonkeyPatch):
+    # GIVEN two participants, one of which commits while the other still runs
+    _no_gather_timeout(monkeypatch)
+    client = RecordingClient()
+    checkpointer, _ = make(client)
+    checkpointer.join()
+    checkpointer.join()
+    leader = threading.Thread(target=checkpointer.commit, args=(update(1),))
+    leader.start()
+    while not checkpointer.pending:  # the leader queued its update and gathers
+        threading.Event().wait(0.001)
+    assert client.calls == []
+    # WHEN the other one ends without committing
+    checkpointer.leave()
+    leader.join(30)
+    # THEN the leader stops gathering and sends
+    assert not leader.is_alive()
+    assert [[u["Id"] for u in batch] for _, batch in client.calls] == [["op-1"]]
+
+
+def test_a_participant_that_never_commits_does_not_hold_the_leader():
+    # GIVEN two participants, one busy (a long step body) for as long as the test runs
+    client = RecordingClient()
+    checkpointer, _ = make(client)
+    checkpointer.join()
+    checkpointer.join()
+    # WHEN the other commits
+    checkpointer.commit(update(1))
+    # THEN it returned (after the gathering budget, not after the busy one): its update is acknowledged
+    assert [[u["Id"] for u in batch] for _, batch in client.calls] == [["op-1"]]
+    assert checkpointer.pending == []
+
+
+def test_a_failure_while_the_leader_gathers_sends_nothing_and_fails_the_waiters(monkeypatch: pytest.MonkeyPatch):
+    # GIVEN a leader gathering for a second participant that has not committed yet
+    _no_gather_timeout(monkeypatch)
+    client = RecordingClient()
+    checkpointer, _ = make(client)
+    checkpointer.join()
+    checkpointer.join()
+    errors: list[BaseException] = []
+
+    def commit() -> None:
+        try:
+            checkpointer.commit(update(1))
+        except InvocationError as exc:
+            errors.append(exc)
+
+    leader = threading.Thread(target=commit)
+    leader.start()
+    while not checkpointer.pending:
+        threading.Event().wait(0.001)
+    # WHEN the checkpointer is poisoned meanwhile, and the other participant ends
+    checkpointer.fail(CheckpointError("an earlier call failed (simulated)"))
+    checkpointer.leave()
+    leader.join(30)
+    # THEN no call was made, the leader raised the failure, and its update stays queued
+    assert not leader.is_alive()
+    assert client.calls == []
+    assert [str(e) for e in errors] == ["an earlier call failed (simulated)"]
+    assert [u["Id"] for u in checkpointer.pending] == ["op-1"]
