@@ -9,16 +9,17 @@ replay, retries and suspension are those of sync code.
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from powertools_durable.config import CallbackConfig, ChildConfig, Duration, InvokeConfig, StepConfig
 from powertools_durable.operations.batch import run_map, run_parallel
 from powertools_durable.operations.callback import Callback, create_callback
-from powertools_durable.operations.child import run_child
+from powertools_durable.operations.child import begin_child, child_core, run_child
 from powertools_durable.operations.invoke import run_invoke
-from powertools_durable.operations.step import run_step
-from powertools_durable.operations.wait import run_wait
+from powertools_durable.operations.step import Attempt, open_step, run_step, step_attempt
+from powertools_durable.operations.wait import run_wait, wait_core
 from powertools_durable.operations.wait_for_callback import run_wait_for_callback
 from powertools_durable.service.wire import OperationStatus
 
@@ -87,16 +88,24 @@ class AsyncDurableContext:
 
         return _named_like(call, func)
 
+    def _native(self) -> bool:
+        """Operations run on the loop (step, wait, child); with plugins they keep the thread path (sync hooks)."""
+        return self.sync.state.plugins is None
+
     def step(
         self, func: Callable[[StepContext], T | Awaitable[T]], name: str | None = None, config: StepConfig | None = None
     ) -> Awaitable[T]:
-        """A checkpointed step; ``func`` may be ``async def`` (it runs on the loop)."""
+        """A checkpointed step; an ``async def`` ``func`` runs on the loop, a plain ``def`` on a worker thread."""
+        if self._native():
+            return _step(self._pinned(), func, name, config, self._runner)
         runner = self._runner
         resolving = _named_like(lambda step_context: runner.resolve(func(step_context)), func)
         return self._replayed(run_step, resolving, name, config)
 
     def wait(self, duration: Duration, name: str | None = None) -> Awaitable[None]:
         """Suspend the execution for ``duration`` without compute."""
+        if self._native():
+            return _wait(self._pinned(), duration, name, self._runner)
         return self._replayed(run_wait, duration, name)
 
     def run_in_child_context(
@@ -105,8 +114,20 @@ class AsyncDurableContext:
         name: str | None = None,
         config: ChildConfig[Any] | None = None,
     ) -> Awaitable[T]:
-        """Run ``func(async_child_context)`` as one CONTEXT operation and return its result."""
+        """Run ``func(async_child_context)`` as one CONTEXT operation and return its result (on the loop)."""
+        if self._native() and not (config is not None and config.is_virtual):
+            return _child(self._pinned(), self._child_on_loop(func), name, config, self._runner)
         return self._runner.run(run_child, self._pinned(), self._child(func), name, config)
+
+    def _child_on_loop(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func(async_child)`` as a coroutine function of the sync child context (awaited on the loop)."""
+        runner = self._runner
+
+        async def call(child: DurableContext) -> Any:
+            value = func(AsyncDurableContext(child, runner))
+            return (await value) if inspect.isawaitable(value) else value
+
+        return _named_like(call, func)
 
     def create_callback(
         self, name: str | None = None, config: CallbackConfig | None = None
@@ -191,6 +212,30 @@ _RUNNABLE = frozenset({OperationStatus.STARTED, OperationStatus.READY})
 
 async def _inline(run: Callable[..., T], *args: Any) -> T:
     return run(*args)
+
+
+async def _step(
+    ctx: DurableContext, func: Callable[..., Any], name: str | None, config: StepConfig | None, runner: AsyncRunner
+) -> Any:
+    opened = open_step(ctx, func, name, config)
+    if opened.__class__ is not Attempt:
+        return opened  # replayed: the recorded result, no effect to drive
+    return await runner.native(step_attempt(ctx, func, opened), ctx.state)
+
+
+async def _wait(ctx: DurableContext, duration: Duration, name: str | None, runner: AsyncRunner) -> None:
+    await runner.native(wait_core(ctx, duration, name), ctx.state)
+
+
+async def _child(
+    ctx: DurableContext,
+    func: Callable[..., Any],
+    name: str | None,
+    config: ChildConfig[Any] | None,
+    runner: AsyncRunner,
+) -> Any:
+    op, config = begin_child(ctx, func, name, config)
+    return await runner.native(child_core(ctx, op, func, config), ctx.state)
 
 
 async def _as_async_callback(created: Awaitable[Callback[T]]) -> AsyncCallback[T]:

@@ -17,17 +17,21 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
+import os
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import CancelledError as FutureCancelledError
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from powertools_durable.aio.driver import drive_async
 from powertools_durable.exceptions import SuspendExecution
 
 if TYPE_CHECKING:
     from powertools_durable.context import DurableContext
+    from powertools_durable.operations.effects import Core
     from powertools_durable.replay.checkpointer import Checkpointer
+    from powertools_durable.replay.state import ExecutionState
 
 T = TypeVar("T")
 
@@ -35,6 +39,8 @@ T = TypeVar("T")
 # operation holding a thread (a child context whose coroutine runs) may wait for operations queued
 # behind it, and a capped pool would deadlock on a wide enough gather of child contexts.
 MAX_WORKERS = 1 << 20
+# Sync step bodies never wait for other operations: a capped pool cannot deadlock, and reuses its threads.
+BODY_WORKERS = min(32, (os.cpu_count() or 1) + 4)
 AsyncHandler = Callable[[Any, Any], Awaitable[Any]]
 
 
@@ -42,12 +48,35 @@ class AsyncRunner:
     """The loop and worker threads of one invocation."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, checkpointer: Checkpointer) -> None:
+        from powertools_durable.aio.commit import LoopCommitter  # noqa: PLC0415 - import cycle
+
         self.loop = loop
         self._checkpointer = checkpointer
         self._executor = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="durable-async")
+        self._bodies: ThreadPoolExecutor | None = None  # sync step bodies, started on first use
         self._lock = threading.Lock()
         self._closed = False
         self._threads: set[Future[Any]] = set()
+        self.committer = LoopCommitter(loop, checkpointer, self._offload)
+
+    async def native(self, core: Core[T], state: ExecutionState) -> T:
+        """Drive an operation's effects on the loop (see :mod:`powertools_durable.aio.driver`)."""
+        return await drive_async(core, state, self.committer, self._offload_body)
+
+    def _offload(self, func: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """``func(*args)`` on a worker thread (the checkpoint sender); :meth:`drain` waits for it."""
+        return self._tracked(self._executor.submit(func, *args))
+
+    def _offload_body(self, func: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """A sync step body on one of at most :data:`BODY_WORKERS` threads; :meth:`drain` waits for it."""
+        if self._bodies is None:
+            self._bodies = ThreadPoolExecutor(BODY_WORKERS, thread_name_prefix="durable-step")
+        return self._tracked(self._bodies.submit(func, *args))
+
+    def _tracked(self, future: Future[T]) -> Awaitable[T]:
+        self._threads.add(future)
+        future.add_done_callback(self._threads.discard)
+        return asyncio.wrap_future(future, loop=self.loop)
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         """Await ``func(*args)`` run on a worker thread, with this task's context variables."""
@@ -99,6 +128,8 @@ class AsyncRunner:
                 break
             self.loop.run_until_complete(asyncio.gather(*tasks, *threads, return_exceptions=True))
         self._executor.shutdown(wait=True)
+        if self._bodies is not None:
+            self._bodies.shutdown(wait=True)
 
 
 async def _awaited(value: Awaitable[T]) -> T:

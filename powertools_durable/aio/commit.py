@@ -1,0 +1,131 @@
+"""Group commit on the event loop: tasks ``await`` their checkpoints; one sender makes the calls.
+
+A task that needs updates acknowledged queues them on the invocation's
+:class:`~powertools_durable.replay.checkpointer.Checkpointer` (on the loop, no lock held for long)
+and awaits a future. The first such task of a loop turn schedules one sender task; it runs after
+every task already ready in that turn, so all their updates go in the same call. The sender does
+the blocking call on a worker thread through :meth:`Checkpointer.wait_for`, so the checkpointer's
+guarantees hold unchanged: order, tokens chained, batch limits, one call in flight (shared with
+operations still run on threads), and a failure that fails every waiter and keeps the updates.
+
+A task cancelled while it awaits loses nothing: its updates are already queued, and the sender
+(or the invocation's final flush) sends them once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from powertools_durable.exceptions import InvocationError
+from powertools_durable.replay.checkpointer import Checkpointer
+from powertools_durable.service.wire import WireDict
+
+# Before a call, the sender waits for bodies still running (tasks about to commit) at most this share
+# of a round trip, within these bounds: enough for a wave of gathered steps to join the same call.
+GATHER_SHARE = 0.25
+GATHER_MIN_SECONDS = 0.0005
+GATHER_MAX_SECONDS = 0.005
+GATHER_FIRST_SECONDS = 0.002  # before the first round trip was measured
+
+Offload = Callable[..., Awaitable[Any]]
+
+
+class LoopCommitter:
+    """The checkpoints of one invocation's event loop.
+
+    Parameters
+    ----------
+    loop
+        The invocation's loop; every method is called on it.
+    checkpointer
+        The invocation's checkpointer.
+    offload
+        ``offload(func, *args)``: await ``func(*args)`` run on a worker thread the invocation waits for.
+    """
+
+    def __init__(self, loop: asyncio.AbstractEventLoop, checkpointer: Checkpointer, offload: Offload) -> None:
+        self._loop = loop
+        self._checkpointer = checkpointer
+        self._offload = offload
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._sender: asyncio.Task[None] | None = None
+        self._busy = 0  # user functions running (their tasks commit when they return)
+        self._quiet: asyncio.Future[None] | None = None  # resolved when _busy drops to 0
+        self._round_trip: float | None = None
+        self.calls = 0  # sender round trips (each one or more service calls)
+
+    def commit(self, updates: tuple[WireDict, ...]) -> asyncio.Future[None]:
+        """Queue ``updates``; the future resolves once they (and all queued before) are acknowledged."""
+        target = self._checkpointer.queue(*updates)
+        future: asyncio.Future[None] = self._loop.create_future()
+        self._waiters.append((target, future))
+        if self._sender is None:
+            self._sender = self._loop.create_task(self._send())  # starts after the tasks ready in this turn
+        return future
+
+    def body_started(self) -> None:
+        """A user function starts: a sender about to call waits a moment for its commit."""
+        self._busy += 1
+
+    def body_ended(self) -> None:
+        self._busy -= 1
+        if not self._busy and self._quiet is not None and not self._quiet.done():
+            self._quiet.set_result(None)
+
+    async def _send(self) -> None:
+        try:
+            while self._waiters:
+                await self._gather()
+                target = max(target for target, _ in self._waiters)
+                started = time.monotonic()
+                with contextlib.suppress(InvocationError):  # the checkpointer keeps it: _settle fails every waiter
+                    await self._offload(self._checkpointer.wait_for, target)
+                self._measured(time.monotonic() - started)
+                self.calls += 1
+                self._settle()
+        finally:
+            self._sender = None
+
+    async def _gather(self) -> None:
+        """Let running user functions that return within a fraction of a round trip join this call."""
+        if not self._busy:
+            return
+        rt = self._round_trip
+        budget = (
+            GATHER_FIRST_SECONDS if rt is None else min(GATHER_MAX_SECONDS, max(GATHER_MIN_SECONDS, rt * GATHER_SHARE))
+        )
+        quiet = self._quiet = self._loop.create_future()
+        timer = self._loop.call_later(budget, _resolve, quiet)
+        try:
+            await quiet
+        finally:
+            timer.cancel()
+            self._quiet = None
+
+    def _measured(self, seconds: float) -> None:
+        self._round_trip = seconds if self._round_trip is None else self._round_trip + (seconds - self._round_trip) / 4
+
+    def _settle(self) -> None:
+        """Resolve the waiters the calls acknowledged; fail them all if the checkpointer failed."""
+        failure = self._checkpointer.failure
+        acknowledged = self._checkpointer.acknowledged
+        remaining = []
+        for target, future in self._waiters:
+            if future.done():  # its task was cancelled: its updates went (or go) out all the same
+                continue
+            if failure is not None:
+                future.set_exception(failure)
+            elif target <= acknowledged:
+                future.set_result(None)
+            else:
+                remaining.append((target, future))
+        self._waiters = remaining
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
