@@ -13,6 +13,7 @@ import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from powertools_durable.aio.driver import drive_async
 from powertools_durable.config import CallbackConfig, ChildConfig, Duration, InvokeConfig, StepConfig
 from powertools_durable.operations.batch import run_map, run_parallel
 from powertools_durable.operations.callback import Callback, create_callback
@@ -195,6 +196,8 @@ class _PinnedContext:
         self._ctx = ctx
         self.op_id = op_id
         self._begun = False
+        self.state = ctx.state  # read several times per operation: not through __getattr__
+        self.default_serdes = ctx.default_serdes
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ctx, name)
@@ -220,11 +223,11 @@ async def _step(
     opened = open_step(ctx, func, name, config)
     if opened.__class__ is not Attempt:
         return opened  # replayed: the recorded result, no effect to drive
-    return await runner.native(step_attempt(ctx, func, opened), ctx.state)
+    return await drive_async(step_attempt(ctx, func, opened), ctx.state, runner.committer, runner.offload_body)
 
 
 async def _wait(ctx: DurableContext, duration: Duration, name: str | None, runner: AsyncRunner) -> None:
-    await runner.native(wait_core(ctx, duration, name), ctx.state)
+    await drive_async(wait_core(ctx, duration, name), ctx.state, runner.committer, runner.offload_body)
 
 
 async def _child(
@@ -235,7 +238,7 @@ async def _child(
     runner: AsyncRunner,
 ) -> Any:
     op, config = begin_child(ctx, func, name, config)
-    return await runner.native(child_core(ctx, op, func, config), ctx.state)
+    return await drive_async(child_core(ctx, op, func, config), ctx.state, runner.committer, runner.offload_body)
 
 
 async def _as_async_callback(created: Awaitable[Callback[T]]) -> AsyncCallback[T]:

@@ -16,10 +16,13 @@ import asyncio
 import contextvars
 import inspect
 from collections.abc import Awaitable, Callable
+from inspect import CO_COROUTINE
+from types import CoroutineType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from powertools_durable.current import entered
-from powertools_durable.operations.effects import Commit, Core, RunBody
+from powertools_durable.operations.effects import Commit, Core, RunBody, watched
+from powertools_durable.replay.start_watch import WATCH
 
 if TYPE_CHECKING:
     from powertools_durable.aio.commit import LoopCommitter
@@ -50,8 +53,6 @@ async def drive_async(core: Core[T], state: ExecutionState, committer: LoopCommi
 
 
 async def _run_body(effect: RunBody, state: ExecutionState, committer: LoopCommitter, offload: Offload) -> Any:
-    from powertools_durable.replay.start_watch import WATCH  # noqa: PLC0415 - loaded by the step already
-
     committer.body_started()
     try:
         if effect.guard and state.step_guard is not None:
@@ -60,24 +61,45 @@ async def _run_body(effect: RunBody, state: ExecutionState, committer: LoopCommi
         if effect.enter is not None:
             with entered(effect.enter):
                 return await _resolved(func(effect.arg))
-        if is_async_function(func):
-            return await _resolved(func(effect.arg))
-        running = offload(contextvars.copy_context().run, func, effect.arg)
+        if not is_async_function(func):
+            return await _on_thread(effect, state, offload)
+        key = None if effect.watch is None else WATCH.watch(state.checkpointer, effect.watch)
         try:
-            value = await asyncio.shield(running)
-        except asyncio.CancelledError:
-            value = await running  # a thread cannot be stopped: the step finishes and records its outcome
-        return await _resolved(value)
+            return await _resolved(func(effect.arg))
+        finally:
+            if key is not None:
+                WATCH.done(key)
     finally:
         committer.body_ended()
-        if effect.watch is not None:
-            WATCH.done(effect.watch)
 
 
-async def _resolved(value: Any) -> Any:
-    return (await value) if inspect.isawaitable(value) else value
+async def _on_thread(effect: RunBody, state: ExecutionState, offload: Offload) -> Any:
+    running = offload(contextvars.copy_context().run, watched, effect, state, _call)
+    try:
+        value = await asyncio.shield(running)
+    except asyncio.CancelledError:
+        value = await running  # a thread cannot be stopped: the step finishes and records its outcome
+    return await _resolved(value)
+
+
+def _call(effect: RunBody, state: ExecutionState) -> Any:
+    return effect.func(effect.arg)
+
+
+def _resolved(value: Any) -> Awaitable[Any]:
+    """``value`` as an awaitable: itself when it is one (a coroutine body), else one that returns it."""
+    if value.__class__ is CoroutineType or inspect.isawaitable(value):
+        return value
+    return _ready(value)
+
+
+async def _ready(value: T) -> T:
+    return value
 
 
 def is_async_function(func: Callable[..., Any]) -> bool:
     """``async def`` (or a ``durable_step``/``partial`` of one): it runs on the loop, never on a thread."""
+    code = getattr(func, "__code__", None)
+    if code is not None and code.co_flags & CO_COROUTINE:  # a plain async def: no inspect needed
+        return True
     return inspect.iscoroutinefunction(func) or inspect.iscoroutinefunction(getattr(func, "_original_func", None))

@@ -17,21 +17,18 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import inspect
-import os
 import threading
 from collections.abc import Awaitable, Callable, Coroutine
 from concurrent.futures import CancelledError as FutureCancelledError
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
-from powertools_durable.aio.driver import drive_async
+from powertools_durable.aio.pools import shared_pool
 from powertools_durable.exceptions import SuspendExecution
 
 if TYPE_CHECKING:
     from powertools_durable.context import DurableContext
-    from powertools_durable.operations.effects import Core
     from powertools_durable.replay.checkpointer import Checkpointer
-    from powertools_durable.replay.state import ExecutionState
 
 T = TypeVar("T")
 
@@ -39,8 +36,6 @@ T = TypeVar("T")
 # operation holding a thread (a child context whose coroutine runs) may wait for operations queued
 # behind it, and a capped pool would deadlock on a wide enough gather of child contexts.
 MAX_WORKERS = 1 << 20
-# Sync step bodies never wait for other operations: a capped pool cannot deadlock, and reuses its threads.
-BODY_WORKERS = min(32, (os.cpu_count() or 1) + 4)
 AsyncHandler = Callable[[Any, Any], Awaitable[Any]]
 
 
@@ -52,26 +47,25 @@ class AsyncRunner:
 
         self.loop = loop
         self._checkpointer = checkpointer
-        self._executor = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="durable-async")
-        self._bodies: ThreadPoolExecutor | None = None  # sync step bodies, started on first use
+        self._pool: ThreadPoolExecutor | None = None  # operations still run on threads, started on first use
         self._lock = threading.Lock()
         self._closed = False
         self._threads: set[Future[Any]] = set()
         self.committer = LoopCommitter(loop, checkpointer, self._offload)
 
-    async def native(self, core: Core[T], state: ExecutionState) -> T:
-        """Drive an operation's effects on the loop (see :mod:`powertools_durable.aio.driver`)."""
-        return await drive_async(core, state, self.committer, self._offload_body)
+    @property
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="durable-async")
+        return self._pool
 
     def _offload(self, func: Callable[..., T], *args: Any) -> Awaitable[T]:
-        """``func(*args)`` on a worker thread (the checkpoint sender); :meth:`drain` waits for it."""
-        return self._tracked(self._executor.submit(func, *args))
+        """``func(*args)`` on a shared sender thread (a checkpoint call); :meth:`drain` waits for it."""
+        return self._tracked(shared_pool("sender").submit(func, *args))
 
-    def _offload_body(self, func: Callable[..., T], *args: Any) -> Awaitable[T]:
-        """A sync step body on one of at most :data:`BODY_WORKERS` threads; :meth:`drain` waits for it."""
-        if self._bodies is None:
-            self._bodies = ThreadPoolExecutor(BODY_WORKERS, thread_name_prefix="durable-step")
-        return self._tracked(self._bodies.submit(func, *args))
+    def offload_body(self, func: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """A sync step body on a shared worker thread; :meth:`drain` waits for it."""
+        return self._tracked(shared_pool("step").submit(func, *args))
 
     def _tracked(self, future: Future[T]) -> Awaitable[T]:
         self._threads.add(future)
@@ -127,9 +121,8 @@ class AsyncRunner:
             if not tasks and not threads:
                 break
             self.loop.run_until_complete(asyncio.gather(*tasks, *threads, return_exceptions=True))
-        self._executor.shutdown(wait=True)
-        if self._bodies is not None:
-            self._bodies.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 async def _awaited(value: Awaitable[T]) -> T:

@@ -31,15 +31,16 @@ class Commit(NamedTuple):
 class RunBody(NamedTuple):
     """Run a user function (a step attempt, a child's function); resume with what it returned.
 
-    ``func(arg)`` is the call; ``op`` and ``attempt`` are what plugins see around it, ``watch`` the
-    start-watch key to release once it returned (see :mod:`powertools_durable.replay.start_watch`).
+    ``func(arg)`` is the call; ``op`` and ``attempt`` are what plugins see around it; ``watch`` the
+    window after which its queued START is flushed while it still runs (see
+    :mod:`powertools_durable.replay.start_watch`), counted from when it starts running.
     """
 
     func: Callable[[Any], Any]
     arg: Any
     op: OperationHandle
     attempt: int | None
-    watch: int | None = None
+    watch: float | None = None
     guard: bool = False  # a step attempt: the replayer's step_guard may stop it before it runs
     replay_children: bool = False  # a child re-run to rebuild a large result (plugins are told)
     enter: DurableContext | None = None  # a child's function: its context is the running one while it runs
@@ -71,18 +72,25 @@ def drive(core: Core[T], state: ExecutionState) -> T:
 
 def run_body(effect: RunBody, state: ExecutionState) -> Any:
     """Call the user function of ``effect`` between the hooks that surround it (guard, plugins, start watch)."""
-    from powertools_durable.replay.start_watch import WATCH  # noqa: PLC0415 - loaded by the step already
+    if effect.guard and state.step_guard is not None:
+        state.step_guard(effect.op)
+    if effect.enter is not None:
+        with entered(effect.enter):
+            return _call(effect, state)
+    return watched(effect, state, _call)
 
+
+def watched(effect: RunBody, state: ExecutionState, call: Callable[[RunBody, ExecutionState], T]) -> T:
+    """``call(effect, state)`` with its queued START watched while it runs (a body that outlives the window)."""
+    if effect.watch is None:
+        return call(effect, state)
+    from powertools_durable.replay.start_watch import WATCH  # noqa: PLC0415 - threading, only for a step
+
+    key = WATCH.watch(state.checkpointer, effect.watch)
     try:
-        if effect.guard and state.step_guard is not None:
-            state.step_guard(effect.op)
-        if effect.enter is not None:
-            with entered(effect.enter):
-                return _call(effect, state)
-        return _call(effect, state)
+        return call(effect, state)
     finally:
-        if effect.watch is not None:
-            WATCH.done(effect.watch)
+        WATCH.done(key)
 
 
 def _call(effect: RunBody, state: ExecutionState) -> Any:

@@ -19,7 +19,6 @@ from powertools_durable.exceptions import (
     SuspendExecution,
 )
 from powertools_durable.operations.effects import Commit, Core, Effect, RunBody, drive
-from powertools_durable.replay.start_watch import WATCH
 from powertools_durable.retries import RetryPresets
 from powertools_durable.serdes import (
     SerDes,
@@ -112,16 +111,14 @@ def step_attempt(ctx: DurableContext, func: Callable[[StepContext], T], opened: 
         yield from _fail_attempt(ctx, op.update, config, interrupted, (details.get("Attempt") or 0) + 1)
 
     attempt = (details.get("Attempt") or 0) + 1
-    watch: int | None = None
+    watch: float | None = None
     if recorded is None or recorded["Status"] == _READY:
         start = op.update(OperationAction.START)
         if at_most_once:
             yield Commit((start,))  # acknowledged before the body may run
         else:
             ctx.state.enqueue(start)  # rides along with the outcome's checkpoint, unless the body runs long
-            window = ctx.state.step_start_window
-            if window is not None:
-                watch = WATCH.watch(ctx.state.checkpointer, window)
+            watch = ctx.state.step_start_window  # from when the body starts running (a queued body is not)
 
     logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
     step_context = StepContext(logger, attempt, operation_id=op.id, operation_name=name)
