@@ -11,10 +11,13 @@ from __future__ import annotations
 
 import inspect
 from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
 from powertools_durable.aio.driver import drive_async
 from powertools_durable.config import CallbackConfig, ChildConfig, Duration, InvokeConfig, StepConfig
+from powertools_durable.current import current_context
+from powertools_durable.exceptions import DurableContextNotFoundError
 from powertools_durable.operations.batch import run_map, run_parallel
 from powertools_durable.operations.callback import Callback, create_callback
 from powertools_durable.operations.child import begin_child, child_core, run_child
@@ -35,6 +38,35 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 U = TypeVar("U")
+
+
+# The AsyncDurableContext whose code runs now (the handler's, or the innermost child's); see get_async_durable_context.
+current_async_context: ContextVar[AsyncDurableContext | None] = ContextVar("powertools_durable_async", default=None)
+
+
+def get_async_durable_context() -> AsyncDurableContext:
+    """The :class:`AsyncDurableContext` of the running async handler, from anywhere in its call stack.
+
+    The async twin of :func:`~powertools_durable.get_durable_context` (which returns the sync context,
+    ``get_async_durable_context().sync``, in async code too: Powertools and sync helpers rely on it).
+    Inside ``run_in_child_context``, ``parallel`` branches and ``map`` iterations it is the child's.
+
+    Raises
+    ------
+    DurableContextNotFoundError
+        Outside an async durable handler (in a sync one, use ``get_durable_context()``).
+    """
+    ctx = current_async_context.get()
+    if ctx is not None:
+        return ctx
+    if current_context.get() is not None:
+        raise DurableContextNotFoundError(
+            "get_async_durable_context() was called from a sync durable handler: use get_durable_context()"
+        )
+    raise DurableContextNotFoundError(
+        "get_async_durable_context() was called outside a durable handler: decorate an async def handler "
+        "with @durable_handler (or @durable_execution)"
+    )
 
 
 class AsyncCallback(Generic[T]):
@@ -85,7 +117,12 @@ class AsyncDurableContext:
         runner = self._runner
 
         def call(child: DurableContext, *rest: Any) -> Any:
-            return runner.call(func, AsyncDurableContext(child, runner), *rest)
+            async_child = AsyncDurableContext(child, runner)
+            token = current_async_context.set(async_child)  # copied into the task that runs func's coroutine
+            try:
+                return runner.call(func, async_child, *rest)
+            finally:
+                current_async_context.reset(token)
 
         return _named_like(call, func)
 
@@ -125,8 +162,13 @@ class AsyncDurableContext:
         runner = self._runner
 
         async def call(child: DurableContext) -> Any:
-            value = func(AsyncDurableContext(child, runner))
-            return (await value) if inspect.isawaitable(value) else value
+            async_child = AsyncDurableContext(child, runner)
+            token = current_async_context.set(async_child)
+            try:
+                value = func(async_child)
+                return (await value) if inspect.isawaitable(value) else value
+            finally:
+                current_async_context.reset(token)
 
         return _named_like(call, func)
 

@@ -149,13 +149,16 @@ def run_async_handler(handler: AsyncHandler, user_input: Any, ctx: DurableContex
 
 
 def _run_on_new_loop(handler: AsyncHandler, user_input: Any, ctx: DurableContext) -> Any:
-    from powertools_durable.aio.context import AsyncDurableContext  # noqa: PLC0415 - import cycle
+    from powertools_durable.aio.context import AsyncDurableContext, current_async_context  # noqa: PLC0415
 
     loop = asyncio.new_event_loop()
     runner = AsyncRunner(loop, ctx.state.checkpointer)
     try:
-        coroutine: Coroutine[Any, Any, Any] = _as_coroutine(handler(user_input, AsyncDurableContext(ctx, runner)))
-        task = loop.create_task(coroutine, context=contextvars.copy_context())
+        async_ctx = AsyncDurableContext(ctx, runner)
+        coroutine: Coroutine[Any, Any, Any] = _as_coroutine(handler(user_input, async_ctx))
+        context = contextvars.copy_context()
+        context.run(current_async_context.set, async_ctx)
+        task = loop.create_task(coroutine, context=context)
         try:
             return loop.run_until_complete(task)
         finally:
