@@ -14,7 +14,7 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
-from powertools_durable.aio.driver import drive_async
+from powertools_durable.aio.driver import drive_async, is_async_function
 from powertools_durable.config import CallbackConfig, ChildConfig, Duration, InvokeConfig, StepConfig
 from powertools_durable.current import current_context
 from powertools_durable.exceptions import DurableContextNotFoundError
@@ -23,7 +23,7 @@ from powertools_durable.operations.callback import Callback, create_callback
 from powertools_durable.operations.child import begin_child, child_core, run_child
 from powertools_durable.operations.invoke import run_invoke
 from powertools_durable.operations.step import Attempt, open_step, run_step, step_attempt
-from powertools_durable.operations.wait import run_wait, wait_core
+from powertools_durable.operations.wait import wait_core
 from powertools_durable.operations.wait_for_callback import run_wait_for_callback
 from powertools_durable.service.wire import OperationStatus
 
@@ -127,14 +127,19 @@ class AsyncDurableContext:
         return _named_like(call, func)
 
     def _native(self) -> bool:
-        """Operations run on the loop (step, wait, child); with plugins they keep the thread path (sync hooks)."""
+        """Operations run on the loop (step, wait, child) unless plugins hook a coroutine body (see ``step``)."""
         return self.sync.state.plugins is None
 
     def step(
         self, func: Callable[[StepContext], T | Awaitable[T]], name: str | None = None, config: StepConfig | None = None
     ) -> Awaitable[T]:
-        """A checkpointed step; an ``async def`` ``func`` runs on the loop, a plain ``def`` on a worker thread."""
-        if self._native():
+        """A checkpointed step; an ``async def`` ``func`` runs on the loop, a plain ``def`` on a worker thread.
+
+        With plugins (``durable_handler(logger=, tracer=, metrics=)``), whose user-function hooks are
+        synchronous and per thread (a Tracer subsegment), an ``async def`` body keeps a worker thread
+        of its own for its hooks while it runs on the loop; a plain ``def`` body's thread is that.
+        """
+        if self._native() or not is_async_function(func):
             return _step(self._pinned(), func, name, config, self._runner)
         runner = self._runner
         resolving = _named_like(lambda step_context: runner.resolve(func(step_context)), func)
@@ -142,9 +147,7 @@ class AsyncDurableContext:
 
     def wait(self, duration: Duration, name: str | None = None) -> Awaitable[None]:
         """Suspend the execution for ``duration`` without compute."""
-        if self._native():
-            return _wait(self._pinned(), duration, name, self._runner)
-        return self._replayed(run_wait, duration, name)
+        return _wait(self._pinned(), duration, name, self._runner)
 
     def run_in_child_context(
         self,
@@ -265,11 +268,11 @@ async def _step(
     opened = open_step(ctx, func, name, config)
     if opened.__class__ is not Attempt:
         return opened  # replayed: the recorded result, no effect to drive
-    return await drive_async(step_attempt(ctx, func, opened), ctx.state, runner.committer, runner.offload_body)
+    return await drive_async(step_attempt(ctx, func, opened), ctx.state, runner)
 
 
 async def _wait(ctx: DurableContext, duration: Duration, name: str | None, runner: AsyncRunner) -> None:
-    await drive_async(wait_core(ctx, duration, name), ctx.state, runner.committer, runner.offload_body)
+    await drive_async(wait_core(ctx, duration, name), ctx.state, runner)
 
 
 async def _child(
@@ -280,7 +283,7 @@ async def _child(
     runner: AsyncRunner,
 ) -> Any:
     op, config = begin_child(ctx, func, name, config)
-    return await drive_async(child_core(ctx, op, func, config), ctx.state, runner.committer, runner.offload_body)
+    return await drive_async(child_core(ctx, op, func, config), ctx.state, runner)
 
 
 async def _as_async_callback(created: Awaitable[Callback[T]]) -> AsyncCallback[T]:

@@ -21,29 +21,30 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from powertools_durable.current import entered
-from powertools_durable.operations.effects import Commit, Core, RunBody, watched
+from powertools_durable.operations.effects import Commit, Core, RunBody, call_body, watched
 from powertools_durable.replay.start_watch import WATCH
 
 if TYPE_CHECKING:
     from powertools_durable.aio.commit import LoopCommitter
+    from powertools_durable.aio.runner import AsyncRunner
     from powertools_durable.replay.state import ExecutionState
 
 T = TypeVar("T")
-Offload = Callable[..., Awaitable[Any]]
 
 
-async def drive_async(core: Core[T], state: ExecutionState, committer: LoopCommitter, offload: Offload) -> T:
+async def drive_async(core: Core[T], state: ExecutionState, runner: AsyncRunner) -> T:
     """Run ``core`` to its end on the loop; a failed effect is thrown back in where the operation yielded."""
+    committer = runner.committer
     send: Any = None
     try:
         effect = core.send(None)
         while True:
             try:
                 if effect.__class__ is Commit:
-                    await committer.commit(effect.updates)
+                    await _commit(effect.updates, state, committer)
                     send = None
                 else:
-                    send = await _run_body(effect, state, committer, offload)  # type: ignore[arg-type]
+                    send = await _run_body(effect, state, runner)  # type: ignore[arg-type]
             except BaseException as exc:
                 effect = core.throw(exc)
                 continue
@@ -52,7 +53,20 @@ async def drive_async(core: Core[T], state: ExecutionState, committer: LoopCommi
         return stop.value  # type: ignore[no-any-return]
 
 
-async def _run_body(effect: RunBody, state: ExecutionState, committer: LoopCommitter, offload: Offload) -> Any:
+async def _commit(updates: tuple[Any, ...], state: ExecutionState, committer: LoopCommitter) -> None:
+    """``state.checkpoint(*updates)``, awaited: the plugins see the updates, then what the call finished."""
+    plugins = state.plugins
+    if plugins is None:
+        await committer.commit(updates)
+        return
+    for update in updates:
+        plugins.before_update(update)
+    await committer.commit(updates)
+    plugins.drain()
+
+
+async def _run_body(effect: RunBody, state: ExecutionState, runner: AsyncRunner) -> Any:
+    committer = runner.committer
     committer.body_started()
     try:
         if effect.guard and state.step_guard is not None:
@@ -62,7 +76,7 @@ async def _run_body(effect: RunBody, state: ExecutionState, committer: LoopCommi
             with entered(effect.enter):
                 return await _resolved(func(effect.arg))
         if not is_async_function(func):
-            return await _on_thread(effect, state, offload)
+            return await _on_thread(effect, state, runner)
         key = None if effect.watch is None else WATCH.watch(state.checkpointer, effect.watch)
         try:
             return await _resolved(func(effect.arg))
@@ -73,13 +87,21 @@ async def _run_body(effect: RunBody, state: ExecutionState, committer: LoopCommi
         committer.body_ended()
 
 
-async def _on_thread(effect: RunBody, state: ExecutionState, offload: Offload) -> Any:
-    running = offload(contextvars.copy_context().run, watched, effect, state, _call)
+async def _on_thread(effect: RunBody, state: ExecutionState, runner: AsyncRunner) -> Any:
+    if state.plugins is None:
+        running = runner.offload_body(contextvars.copy_context().run, watched, effect, state, _call)
+    else:  # the plugins' hooks wrap the whole body, on its thread: an awaitable it returns is awaited there
+        resolving = effect._replace(func=_resolving(effect.func, runner))
+        running = runner.offload_body(contextvars.copy_context().run, watched, resolving, state, call_body)
     try:
         value = await asyncio.shield(running)
     except asyncio.CancelledError:
         value = await running  # a thread cannot be stopped: the step finishes and records its outcome
     return await _resolved(value)
+
+
+def _resolving(func: Callable[[Any], Any], runner: AsyncRunner) -> Callable[[Any], Any]:
+    return lambda arg: runner.resolve(func(arg))
 
 
 def _call(effect: RunBody, state: ExecutionState) -> Any:

@@ -76,8 +76,8 @@ def run_body(effect: RunBody, state: ExecutionState) -> Any:
         state.step_guard(effect.op)
     if effect.enter is not None:
         with entered(effect.enter):
-            return _call(effect, state)
-    return watched(effect, state, _call)
+            return call_body(effect, state)
+    return watched(effect, state, call_body)
 
 
 def watched(effect: RunBody, state: ExecutionState, call: Callable[[RunBody, ExecutionState], T]) -> T:
@@ -93,7 +93,8 @@ def watched(effect: RunBody, state: ExecutionState, call: Callable[[RunBody, Exe
         WATCH.done(key)
 
 
-def _call(effect: RunBody, state: ExecutionState) -> Any:
+def call_body(effect: RunBody, state: ExecutionState) -> Any:
+    """``effect.func(effect.arg)``, between the plugins' user-function hooks when plugins are registered."""
     plugins = state.plugins
     if plugins is None:
         return effect.func(effect.arg)

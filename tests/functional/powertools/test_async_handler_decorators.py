@@ -9,6 +9,7 @@ flushed before the body ran): that is refused with an error naming the fix.
 
 from __future__ import annotations
 
+import asyncio
 import warnings
 from collections.abc import Iterator
 from typing import Any
@@ -112,3 +113,42 @@ def test_a_powertools_decorator_between_durable_handler_and_an_async_def_is_refu
     assert ran == []
     assert not any(op["Type"] == "STEP" for op in service.operations.values())
     metrics.clear_metrics()
+
+
+def test_sync_step_bodies_under_powertools_plugins_are_hooked_on_their_thread_and_share_a_call(
+    monkeypatch, service: InMemoryDurableService, lambda_context, provider
+):
+    # GIVEN durable_handler(logger=, tracer=) over gathered steps with sync bodies, and a sender free to
+    # wait for every body (no time budget to race with)
+    from powertools_durable.aio import commit as commit_module
+
+    monkeypatch.setattr(commit_module, "GATHER_FIRST_SECONDS", 60.0)
+    logger, stream = new_logger()
+    tracer = Tracer(service="orders", provider=provider, disabled=False, auto_patch=False)
+
+    def work(label: str) -> Any:
+        def run(step: StepContext) -> str:
+            step.logger.info(f"running {label}")
+            return label
+
+        return run
+
+    async def orders(event: dict, context: AsyncDurableContext) -> str:
+        labels = await asyncio.gather(*(context.step(work(label), name=label) for label in "abc"))
+        await context.wait(Duration.from_seconds(5))
+        return "".join(labels)
+
+    handler = durable_handler(orders, logger=logger, tracer=tracer, service_client=service)
+
+    # WHEN it runs to its end (two invocations)
+    run = run_to_completion(handler, {}, service=service, lambda_context=lambda_context)
+
+    # THEN one subsegment per executed step, each body's line once with its operation's keys, and the
+    # three STARTs and SUCCEEDs went in one call
+    assert run.result == "abc"
+    assert sorted(s.name for s in provider.subsegments) == ["## a", "## b", "## c"]
+    by_message = {line["message"]: line for line in lines(stream)}
+    assert sorted(by_message) == ["running a", "running b", "running c"]
+    assert all(by_message[f"running {label}"]["operation_name"] == label for label in "abc")
+    first_call = next(call.updates for call in service.calls if call.invocation == 1)
+    assert len(first_call) == 6
