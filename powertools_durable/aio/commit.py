@@ -4,7 +4,8 @@ A task that needs updates acknowledged queues them on the invocation's
 :class:`~powertools_durable.replay.checkpointer.Checkpointer` (on the loop, no lock held for long)
 and awaits a future. The first such task of a loop turn schedules one sender task; it runs after
 every task already ready in that turn, so all their updates go in the same call. The sender does
-the blocking call on a worker thread through :meth:`Checkpointer.wait_for`, so the checkpointer's
+the blocking call on a worker thread through :meth:`Checkpointer.wait_for` (on the loop itself when
+the task waiting is the loop's only one: nothing else could run meanwhile), so the checkpointer's
 guarantees hold unchanged: order, tokens chained, batch limits, one call in flight (shared with
 operations still run on threads), and a failure that fails every waiter and keeps the updates.
 
@@ -24,12 +25,16 @@ from powertools_durable.exceptions import InvocationError
 from powertools_durable.replay.checkpointer import Checkpointer
 from powertools_durable.service.wire import WireDict
 
-# Before a call, the sender waits for bodies still running (tasks about to commit) at most this share
-# of a round trip, within these bounds: enough for a wave of gathered steps to join the same call.
-GATHER_SHARE = 0.25
-GATHER_MIN_SECONDS = 0.0005
-GATHER_MAX_SECONDS = 0.005
-GATHER_FIRST_SECONDS = 0.002  # before the first round trip was measured
+# Before a call, the sender waits for bodies still running (their tasks commit when they return) as long
+# as they keep returning: it stops once none returned for GATHER_IDLE_SECONDS (the rest are slow: they go
+# in a later call), and at the latest after GATHER_SHARE of a round trip, within these bounds.
+GATHER_IDLE_SECONDS = 0.001
+GATHER_SHARE = 0.5
+GATHER_MIN_SECONDS = 0.002
+GATHER_MAX_SECONDS = 0.02
+GATHER_FIRST_SECONDS = 0.005  # before the first round trip was measured
+
+ALONE_TASKS = 2  # the sender and the task awaiting its commit
 
 Offload = Callable[..., Awaitable[Any]]
 
@@ -45,27 +50,39 @@ class LoopCommitter:
         The invocation's checkpointer.
     offload
         ``offload(func, *args)``: await ``func(*args)`` run on a worker thread the invocation waits for.
+    threads_idle
+        Whether no worker thread of the invocation runs (one may need the loop while the call flies).
     """
 
-    def __init__(self, loop: asyncio.AbstractEventLoop, checkpointer: Checkpointer, offload: Offload) -> None:
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        checkpointer: Checkpointer,
+        offload: Offload,
+        threads_idle: Callable[[], bool] = lambda: True,
+    ) -> None:
         self._loop = loop
         self._checkpointer = checkpointer
         self._offload = offload
+        self._threads_idle = threads_idle
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._sender: asyncio.Task[None] | None = None
+        self._waiting_task: asyncio.Task[Any] | None = None  # the task of the latest commit (awaiting it)
         self._busy = 0  # user functions running (their tasks commit when they return)
+        self._ended = 0  # user functions that returned, ever
         self._quiet: asyncio.Future[None] | None = None  # resolved when _busy drops to 0
         self._round_trip: float | None = None
         self.calls = 0  # sender round trips (each one or more service calls)
 
-    def commit(self, updates: tuple[WireDict, ...]) -> asyncio.Future[None]:
-        """Queue ``updates``; the future resolves once they (and all queued before) are acknowledged."""
+    async def commit(self, updates: tuple[WireDict, ...]) -> None:
+        """Queue ``updates`` and return once they (and all queued before) are acknowledged."""
         target = self._checkpointer.queue(*updates)
         future: asyncio.Future[None] = self._loop.create_future()
         self._waiters.append((target, future))
+        self._waiting_task = asyncio.current_task(self._loop)
         if self._sender is None:
             self._sender = self._loop.create_task(self._send())  # starts after the tasks ready in this turn
-        return future
+        await future
 
     def body_started(self) -> None:
         """A user function starts: a sender about to call waits a moment for its commit."""
@@ -73,6 +90,7 @@ class LoopCommitter:
 
     def body_ended(self) -> None:
         self._busy -= 1
+        self._ended += 1
         if not self._busy and self._quiet is not None and not self._quiet.done():
             self._quiet.set_result(None)
 
@@ -83,7 +101,10 @@ class LoopCommitter:
                 target = max(target for target, _ in self._waiters)
                 started = time.monotonic()
                 with contextlib.suppress(InvocationError):  # the checkpointer keeps it: _settle fails every waiter
-                    await self._offload(self._checkpointer.wait_for, target)
+                    if self._alone():
+                        self._checkpointer.wait_for(target)  # nothing else could run on the loop meanwhile
+                    else:
+                        await self._offload(self._checkpointer.wait_for, target)
                 self._measured(time.monotonic() - started)
                 self.calls += 1
                 self._settle()
@@ -91,20 +112,39 @@ class LoopCommitter:
             self._sender = None
 
     async def _gather(self) -> None:
-        """Let running user functions that return within a fraction of a round trip join this call."""
+        """Let running user functions that keep returning join this call (a wave of gathered steps)."""
         if not self._busy:
             return
         rt = self._round_trip
         budget = (
             GATHER_FIRST_SECONDS if rt is None else min(GATHER_MAX_SECONDS, max(GATHER_MIN_SECONDS, rt * GATHER_SHARE))
         )
-        quiet = self._quiet = self._loop.create_future()
-        timer = self._loop.call_later(budget, _resolve, quiet)
-        try:
-            await quiet
-        finally:
-            timer.cancel()
-            self._quiet = None
+        deadline = self._loop.time() + budget
+        while self._busy:
+            ended = self._ended
+            window = min(GATHER_IDLE_SECONDS, deadline - self._loop.time())
+            if window <= 0:
+                return
+            quiet = self._quiet = self._loop.create_future()
+            timer = self._loop.call_later(window, _resolve, quiet)
+            try:
+                await quiet
+            finally:
+                timer.cancel()
+                self._quiet = None
+            if self._ended == ended:
+                return  # none returned for a whole window: the ones still running are slow
+
+    def _alone(self) -> bool:
+        """Whether the one task waiting is the only one the loop has (besides this sender), and no thread works.
+
+        Then blocking the loop for the call delays nothing: sequential code pays no thread hop per commit.
+        Any other task (a gathered step, a background task, a timer's task) sends the call from a thread.
+        """
+        if len(self._waiters) != 1 or self._busy or not self._threads_idle():
+            return False
+        tasks = asyncio.all_tasks(self._loop)
+        return len(tasks) <= ALONE_TASKS and tasks <= {self._sender, self._waiting_task}
 
     def _measured(self, seconds: float) -> None:
         self._round_trip = seconds if self._round_trip is None else self._round_trip + (seconds - self._round_trip) / 4

@@ -51,7 +51,7 @@ class AsyncRunner:
         self._lock = threading.Lock()
         self._closed = False
         self._threads: set[Future[Any]] = set()
-        self.committer = LoopCommitter(loop, checkpointer, self._offload)
+        self.committer = LoopCommitter(loop, checkpointer, self._offload, lambda: not self._threads)
 
     @property
     def _executor(self) -> ThreadPoolExecutor:

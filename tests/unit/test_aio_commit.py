@@ -147,3 +147,33 @@ def test_the_sender_waits_for_running_bodies_before_it_calls(monkeypatch: pytest
 
     # THEN both updates went in one call
     assert [ids(updates) for _, updates in client.calls] == [["op-0", "op-1"]]
+
+
+class ThreadRecordingClient(RecordingClient):
+    def __init__(self) -> None:
+        super().__init__()
+        self.threads: list[str] = []
+
+    def checkpoint(self, durable_execution_arn: str, checkpoint_token: str, updates: list[WireDict]) -> WireDict:
+        self.threads.append(threading.current_thread().name)
+        return super().checkpoint(durable_execution_arn, checkpoint_token, updates)
+
+
+def test_a_lone_task_commits_from_the_loop_thread_and_any_other_task_sends_it_to_a_thread():
+    # GIVEN a task that commits alone, then while a background task exists
+    client = ThreadRecordingClient()
+
+    async def scenario(committer: LoopCommitter, checkpointer: Checkpointer) -> None:
+        await committer.commit((update(0),))  # the only task: nothing else could run during the call
+        background = asyncio.ensure_future(asyncio.sleep(60))
+        await committer.commit((update(1),))  # another task might need the loop meanwhile
+        background.cancel()
+
+    # WHEN both commits run
+    run(scenario, client)
+
+    # THEN the first call was made on the loop's thread, the second from a worker thread
+    loop_thread = threading.main_thread().name
+    assert client.threads[0] == loop_thread
+    assert client.threads[1] != loop_thread
+    assert [ids(updates) for _, updates in client.calls] == [["op-0"], ["op-1"]]
