@@ -17,15 +17,19 @@ from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 from powertools_durable.aio.driver import drive_async, is_async_function
 from powertools_durable.config import CallbackConfig, ChildConfig, Duration, InvokeConfig, StepConfig
 from powertools_durable.current import current_context
-from powertools_durable.exceptions import DurableContextNotFoundError
+from powertools_durable.exceptions import ChildContextError, DurableContextNotFoundError
 from powertools_durable.operations.batch import run_map, run_parallel
-from powertools_durable.operations.callback import Callback, create_callback
+from powertools_durable.operations.callback import Callback, callback_core
 from powertools_durable.operations.child import begin_child, child_core, run_child
-from powertools_durable.operations.invoke import run_invoke
+from powertools_durable.operations.invoke import invoke_core
 from powertools_durable.operations.step import Attempt, open_step, run_step, step_attempt
 from powertools_durable.operations.wait import wait_core
-from powertools_durable.operations.wait_for_callback import run_wait_for_callback
-from powertools_durable.service.wire import OperationStatus
+from powertools_durable.operations.wait_for_callback import (
+    plan_wait_for_callback,
+    raise_callback_failure,
+    run_wait_for_callback,
+)
+from powertools_durable.service.wire import OperationStatus, OperationSubType
 
 if TYPE_CHECKING:
     from powertools_durable.aio.runner import AsyncRunner
@@ -179,7 +183,7 @@ class AsyncDurableContext:
         self, name: str | None = None, config: CallbackConfig | None = None
     ) -> Awaitable[AsyncCallback[Any]]:
         """Create a callback an external system answers (its START is acknowledged before the await returns)."""
-        return _as_async_callback(self._runner.run(create_callback, self._pinned(), name, config))
+        return _create_callback(self._pinned(), name, config, self._runner)
 
     def wait_for_callback(
         self,
@@ -187,8 +191,14 @@ class AsyncDurableContext:
         name: str | None = None,
         config: WaitForCallbackConfig | None = None,
     ) -> Awaitable[Any]:
-        """Create a callback, hand its id to ``submitter`` (sync or ``async def``) and wait for the answer."""
+        """Create a callback, hand its id to ``submitter`` (sync or ``async def``) and wait for the answer.
+
+        Recorded as in sync code: a child context holding the callback and the submitter as a step
+        (on the loop; with plugins, on a worker thread, as ``run_in_child_context``).
+        """
         runner = self._runner
+        if self._native():
+            return _wait_for_callback(self._pinned(), submitter, name, config, runner)
         resolving = _named_like(lambda callback_id, context: runner.call(submitter, callback_id, context), submitter)
         return runner.run(run_wait_for_callback, self._pinned(), resolving, name, config)
 
@@ -206,7 +216,7 @@ class AsyncDurableContext:
         self, function_name: str, payload: Any, name: str | None = None, config: InvokeConfig[Any, T] | None = None
     ) -> Awaitable[T]:
         """Invoke another Lambda function and return its result; suspends until it finishes."""
-        return self._runner.run(run_invoke, self._pinned(), function_name, payload, name, config)
+        return _invoke(self._pinned(), function_name, payload, name, config, self._runner)
 
     def parallel(
         self,
@@ -281,8 +291,9 @@ async def _child(
     name: str | None,
     config: ChildConfig[Any] | None,
     runner: AsyncRunner,
+    sub_type: str | None = None,
 ) -> Any:
-    op, config = begin_child(ctx, func, name, config)
+    op, config = begin_child(ctx, func, name, config, sub_type)
     return await drive_async(child_core(ctx, op, func, config), ctx.state, runner)
 
 
@@ -295,3 +306,61 @@ def _named_like(call: Callable[..., T], func: Callable[..., Any]) -> Callable[..
     call._original_name = getattr(func, "_original_name", None)  # type: ignore[attr-defined]
     call._original_func = getattr(func, "_original_func", func)  # type: ignore[attr-defined]
     return call
+
+
+async def _create_callback(
+    ctx: DurableContext, name: str | None, config: CallbackConfig | None, runner: AsyncRunner
+) -> AsyncCallback[Any]:
+    return AsyncCallback(await drive_async(callback_core(ctx, name, config), ctx.state, runner))
+
+
+async def _invoke(
+    ctx: DurableContext,
+    function_name: str,
+    payload: Any,
+    name: str | None,
+    config: InvokeConfig[Any, T] | None,
+    runner: AsyncRunner,
+) -> T:
+    return await drive_async(invoke_core(ctx, function_name, payload, name, config), ctx.state, runner)
+
+
+async def _wait_for_callback(
+    ctx: DurableContext,
+    submitter: Callable[[str, Any], Any],
+    name: str | None,
+    config: WaitForCallbackConfig | None,
+    runner: AsyncRunner,
+) -> Any:
+    """The sync composition (``run_wait_for_callback``), awaited: the same names, configs and errors."""
+    plan = plan_wait_for_callback(ctx, submitter, name, config)
+
+    async def wait_in_child(child: AsyncDurableContext) -> Any:
+        callback = await child.create_callback(plan.callback_name, config)
+        await child.step(
+            _submitting(submitter, callback.callback_id), name=plan.submitter_name, config=plan.step_config
+        )
+        return await callback.result()
+
+    wait = AsyncDurableContext(ctx, runner)._child_on_loop(wait_in_child)
+    try:
+        return await _child(ctx, wait, plan.name, plan.child_config, runner, OperationSubType.WAIT_FOR_CALLBACK)
+    except ChildContextError as exc:
+        raise_callback_failure(exc)
+
+
+def _submitting(submitter: Callable[[str, Any], Any], callback_id: str) -> Callable[[StepContext], Any]:
+    """The submitter step's body: ``async def`` (on the loop) when the submitter is one, else a thread's."""
+    from powertools_durable.operations.wait_for_callback import WaitForCallbackContext  # noqa: PLC0415
+
+    if is_async_function(submitter):
+
+        async def submit_async(step: StepContext) -> Any:
+            return await submitter(callback_id, WaitForCallbackContext(step.logger))
+
+        return submit_async
+
+    def submit(step: StepContext) -> Any:
+        return submitter(callback_id, WaitForCallbackContext(step.logger))
+
+    return submit
