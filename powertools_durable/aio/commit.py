@@ -34,8 +34,6 @@ GATHER_MIN_SECONDS = 0.002
 GATHER_MAX_SECONDS = 0.02
 GATHER_FIRST_SECONDS = 0.005  # before the first round trip was measured
 
-ALONE_TASKS = 2  # the sender and the task awaiting its commit
-
 Offload = Callable[..., Awaitable[Any]]
 
 
@@ -77,6 +75,12 @@ class LoopCommitter:
     async def commit(self, updates: tuple[WireDict, ...]) -> None:
         """Queue ``updates`` and return once they (and all queued before) are acknowledged."""
         target = self._checkpointer.queue(*updates)
+        if self._sender is None and self._quiet_loop({asyncio.current_task(self._loop)}):
+            with contextlib.suppress(InvocationError):  # the checkpointer keeps it: raised below
+                self._checkpointer.wait_for(target)  # the loop's only task: nothing else could run meanwhile
+            self.calls += 1
+            self._checkpointer.raise_if_failed()
+            return
         future: asyncio.Future[None] = self._loop.create_future()
         self._waiters.append((target, future))
         self._waiting_task = asyncio.current_task(self._loop)
@@ -141,10 +145,14 @@ class LoopCommitter:
         Then blocking the loop for the call delays nothing: sequential code pays no thread hop per commit.
         Any other task (a gathered step, a background task, a timer's task) sends the call from a thread.
         """
-        if len(self._waiters) != 1 or self._busy or not self._threads_idle():
+        return len(self._waiters) == 1 and self._quiet_loop({self._sender, self._waiting_task})
+
+    def _quiet_loop(self, tasks: set[asyncio.Task[Any] | None]) -> bool:
+        """No user function runs, no worker thread works, and the loop has no task but ``tasks``."""
+        if self._busy or not self._threads_idle():
             return False
-        tasks = asyncio.all_tasks(self._loop)
-        return len(tasks) <= ALONE_TASKS and tasks <= {self._sender, self._waiting_task}
+        alive = asyncio.all_tasks(self._loop)
+        return len(alive) <= len(tasks) and alive <= tasks
 
     def _measured(self, seconds: float) -> None:
         self._round_trip = seconds if self._round_trip is None else self._round_trip + (seconds - self._round_trip) / 4
