@@ -49,6 +49,7 @@ def test_a_gather_of_sync_steps_waits_for_their_threads_and_is_one_call(
 ):
     # GIVEN twenty gathered steps with sync bodies (worker threads), and a sender free to wait for them all
     monkeypatch.setattr(commit_module, "GATHER_FIRST_SECONDS", 60.0)
+    monkeypatch.setattr(commit_module, "GATHER_IDLE_SECONDS", 60.0)
     threads: set[str] = set()
 
     def body(step: Any) -> str:

@@ -126,6 +126,7 @@ def test_a_task_cancelled_while_it_awaits_its_commit_neither_loses_nor_duplicate
 def test_the_sender_waits_for_running_bodies_before_it_calls(monkeypatch: pytest.MonkeyPatch):
     # GIVEN a sender that may wait as long as it takes (no time budget to race with)
     monkeypatch.setattr(commit_module, "GATHER_FIRST_SECONDS", 60.0)
+    monkeypatch.setattr(commit_module, "GATHER_IDLE_SECONDS", 60.0)
     client = RecordingClient()
 
     async def scenario(committer: LoopCommitter, checkpointer: Checkpointer) -> None:

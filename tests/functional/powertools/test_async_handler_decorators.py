@@ -123,6 +123,7 @@ def test_sync_step_bodies_under_powertools_plugins_are_hooked_on_their_thread_an
     from powertools_durable.aio import commit as commit_module
 
     monkeypatch.setattr(commit_module, "GATHER_FIRST_SECONDS", 60.0)
+    monkeypatch.setattr(commit_module, "GATHER_IDLE_SECONDS", 60.0)
     logger, stream = new_logger()
     tracer = Tracer(service="orders", provider=provider, disabled=False, auto_patch=False)
 
