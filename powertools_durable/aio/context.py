@@ -205,10 +205,19 @@ class AsyncDurableContext:
     def wait_for_condition(
         self, check: Callable[[T, Any], T | Awaitable[T]], config: WaitForConditionConfig[T], name: str | None = None
     ) -> Awaitable[T]:
-        """Poll ``check`` (sync or ``async def``) until the wait strategy stops, suspending between polls."""
-        from powertools_durable.operations.wait_for_condition import run_wait_for_condition  # noqa: PLC0415
+        """Poll ``check`` (sync or ``async def``) until the wait strategy stops, suspending between polls.
+
+        On the loop, as ``step``: an ``async def`` check runs there, a plain ``def`` one on a worker thread.
+        """
+        from powertools_durable.operations.wait_for_condition import (  # noqa: PLC0415
+            run_wait_for_condition,
+            wait_for_condition_core,
+        )
 
         runner = self._runner
+        if self._native() or not is_async_function(check):
+            core = wait_for_condition_core(self._pinned(), check, config, name)  # type: ignore[arg-type]  # a coroutine result is awaited by the driver
+            return drive_async(core, self.sync.state, runner)
         resolving = _named_like(lambda state, context: runner.resolve(check(state, context)), check)
         return runner.run(run_wait_for_condition, self._pinned(), resolving, config, name)
 

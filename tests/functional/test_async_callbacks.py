@@ -99,3 +99,37 @@ def test_the_submitter_step_uses_the_configured_retry_and_serdes():
     assert plan.submitter_name == "review submitter"
     assert isinstance(plan.step_config, StepConfig)
     assert plan.step_config.retry_strategy is config.retry_strategy
+
+
+def test_wait_for_condition_with_a_sync_check_records_what_sync_code_records():
+    # GIVEN the same polling in sync code and in async code with a plain def check
+    from powertools_durable import Duration, WaitForConditionConfig, WaitForConditionDecision
+
+    def check(state: int, _: Any) -> int:
+        return state + 1
+
+    def below_two(state: int, attempt: int) -> WaitForConditionDecision:
+        if state < 2:
+            return WaitForConditionDecision.continue_waiting(Duration.from_seconds(1))
+        return WaitForConditionDecision.stop_polling()
+
+    config = WaitForConditionConfig(below_two, initial_state=0)
+    sync_service, async_service = InMemoryDurableService(), InMemoryDurableService()
+
+    @bind(sync_service)
+    def sync_handler(event: Any, context: DurableContext) -> Any:
+        return context.wait_for_condition(check, config, name="poll")
+
+    @bind(async_service)
+    async def async_handler(event: Any, context: AsyncDurableContext) -> Any:
+        return await context.wait_for_condition(check, config, name="poll")
+
+    # WHEN both run to their end
+    sync_run = run_to_completion(sync_handler, {}, service=sync_service)
+    async_run = run_to_completion(async_handler, {}, service=async_service)
+
+    # THEN the same final state, the same invocations and the same checkpoints in each
+    assert async_run.result == sync_run.result == 2
+    assert len(async_run.outputs) == len(sync_run.outputs) == 2
+    for invocation in (1, 2):
+        assert async_service.updates_of(invocation) == sync_service.updates_of(invocation)
