@@ -2,9 +2,11 @@
 
 Each operation takes its id when it is *called* (synchronously, in call order), not when it is
 first awaited, so ``asyncio.gather(ctx.step(a), ctx.step(b))`` gives ``a`` and ``b`` the same ids
-on every replay, and the same ids sync code gives two sequential steps. The operation itself is
-the sync one (``operations/*``) run on a worker thread by :class:`AsyncRunner`: checkpoints,
-replay, retries and suspension are those of sync code.
+on every replay, and the same ids sync code gives two sequential steps. The operation's decisions
+are the sync one's (``operations/*``, a generator of effects) driven on the loop
+(:mod:`powertools_durable.aio.driver`): checkpoints, replay, retries and suspension are those of
+sync code. ``parallel``, ``map``, virtual children, and coroutine bodies under plugins (whose hooks
+are per thread) run the sync operation on a worker thread of :class:`AsyncRunner` instead.
 """
 
 from __future__ import annotations

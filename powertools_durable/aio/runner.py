@@ -1,11 +1,11 @@
-"""The event loop of one async invocation, and the bridge between it and the operations' threads.
+"""The event loop of one async invocation, its checkpoint sender, and its worker threads.
 
-Each awaitable operation runs the sync operation's code (``operations/*``) on a worker thread, so
-checkpoint shapes, ids and replay rules are the sync ones, and concurrent operations share round
-trips through the checkpointer's group commit exactly as parallel branches do. A body that is a
-coroutine (an ``async def`` step, child function, submitter or check) is sent back to run on the
-loop while its worker thread waits; a sync body runs on the worker thread, so blocking code in a
-step does not block the loop.
+Most operations run on the loop (:mod:`powertools_durable.aio.driver`), their checkpoints awaited
+through the loop's group commit (:mod:`powertools_durable.aio.commit`), and a plain ``def`` step
+body on a shared worker thread. ``parallel``, ``map``, virtual children and coroutine bodies under
+plugins run the sync operation's code on a worker thread of the invocation (:meth:`AsyncRunner.run`),
+a coroutine they must run sent back to the loop while that thread waits; their checkpoints share
+the same checkpointer, so the calls are shared too.
 
 When the handler's coroutine ends (returned, raised or suspended), tasks it left behind are
 cancelled (one that had not started yet never runs its operation) and every worker thread is
