@@ -21,13 +21,14 @@ from types import CoroutineType
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from powertools_durable.current import entered
-from powertools_durable.operations.effects import Commit, Core, RunBody, call_body, watched
+from powertools_durable.operations.effects import Core, RunBody, call_body, watched
 from powertools_durable.replay.start_watch import WATCH
 
 if TYPE_CHECKING:
     from powertools_durable.aio.commit import LoopCommitter
     from powertools_durable.aio.runner import AsyncRunner
     from powertools_durable.replay.state import ExecutionState
+    from powertools_durable.service.wire import WireDict
 
 T = TypeVar("T")
 
@@ -40,8 +41,8 @@ async def drive_async(core: Core[T], state: ExecutionState, runner: AsyncRunner)
         effect = core.send(None)
         while True:
             try:
-                if effect.__class__ is Commit:
-                    await _commit(effect.updates, state, committer)
+                if effect.__class__ is dict:
+                    await _commit(effect, state, committer)  # a dict: an update
                     send = None
                 else:
                     send = await _run_body(effect, state, runner)  # type: ignore[arg-type]
@@ -53,15 +54,14 @@ async def drive_async(core: Core[T], state: ExecutionState, runner: AsyncRunner)
         return stop.value  # type: ignore[no-any-return]
 
 
-async def _commit(updates: tuple[Any, ...], state: ExecutionState, committer: LoopCommitter) -> None:
-    """``state.checkpoint(*updates)``, awaited: the plugins see the updates, then what the call finished."""
+async def _commit(update: WireDict, state: ExecutionState, committer: LoopCommitter) -> None:
+    """``state.checkpoint(update)``, awaited: the plugins see the update, then what the call finished."""
     plugins = state.plugins
     if plugins is None:
-        await committer.commit(updates)
+        await committer.commit((update,))
         return
-    for update in updates:
-        plugins.before_update(update)
-    await committer.commit(updates)
+    plugins.before_update(update)
+    await committer.commit((update,))
     plugins.drain()
 
 

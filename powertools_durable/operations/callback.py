@@ -21,7 +21,7 @@ from powertools_durable.exceptions import (
     DurableOperationError,
     SuspendExecution,
 )
-from powertools_durable.operations.effects import Commit, Core, drive
+from powertools_durable.operations.effects import Core, drive
 from powertools_durable.serdes import PassThroughSerDes, SerDes, SerDesContext, deserialize
 from powertools_durable.service.wire import OperationAction, OperationStatus, OperationSubType, OperationType, WireDict
 
@@ -110,7 +110,7 @@ def callback_core(ctx: DurableContext, name: str | None, config: CallbackConfig 
             "TimeoutSeconds": config.timeout_seconds,
             "HeartbeatTimeoutSeconds": config.heartbeat_timeout_seconds,
         }
-        yield Commit((op.update(OperationAction.START, CallbackOptions=options),))  # the id comes back in the answer
+        yield op.update(OperationAction.START, CallbackOptions=options)  # the id comes back in the answer
     current = ctx.state.get(op.id) or {}
     callback_id = (current.get("CallbackDetails") or {}).get("CallbackId")
     if not callback_id:

@@ -24,7 +24,7 @@ from powertools_durable.exceptions import (
     InvocationError,
     NonDeterministicExecutionError,
 )
-from powertools_durable.operations.effects import Commit, Core, RunBody, drive
+from powertools_durable.operations.effects import Core, RunBody, drive
 from powertools_durable.serdes import SerDesContext, declared_serdes, deserialize, serialize
 from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import (
@@ -145,13 +145,13 @@ def child_core(
         failure = escaped_error_object(exc)
         if scope is not None:
             scope.check()  # a batch branch that finished after its batch completed records nothing
-        yield Commit((op.update(OperationAction.FAIL, Error=failure),))
+        yield op.update(OperationAction.FAIL, Error=failure)
         raise operation_error(ChildContextError, failure) from None  # what a replay of the FAILED child raises
     if succeed is not None:  # with ReplayChildren the SUCCEED is already recorded and the result was rebuilt
         if scope is not None:
             scope.check()
         if acknowledged:
-            yield Commit((succeed,))
+            yield succeed
         else:
             ctx.state.enqueue(succeed)
     return result

@@ -1,11 +1,12 @@
 """What an operation needs done by whoever drives it: a commit acknowledged, a user function run.
 
 An operation's decisions (replay checks, retries, serdes, error shapes) are written once, as a
-generator that *yields* these effects and receives their outcome; sync code drives it with
-:func:`drive` (a blocking ``checkpoint``, a direct call), and an event loop drives the same
-generator with an ``await`` on the commit and on the body (``powertools_durable.aio.driver``).
-A failure of an effect is thrown back into the generator where it yielded, so the operation sees
-exactly what a direct call would have raised there.
+generator that *yields* these effects and receives their outcome: an update (a wire dict) to
+checkpoint, resuming once it is acknowledged, or a :class:`RunBody`, resuming with what the user
+function returned. Sync code drives it with :func:`drive` (a blocking ``checkpoint``, a direct
+call), and an event loop drives the same generator with an ``await`` on the commit and on the body
+(``powertools_durable.aio.driver``). A failure of an effect is thrown back into the generator where
+it yielded, so the operation sees exactly what a direct call would have raised there.
 """
 
 from __future__ import annotations
@@ -14,18 +15,14 @@ from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, NamedTuple, TypeVar
 
 from powertools_durable.current import entered
+from powertools_durable.replay.start_watch import WATCH
+from powertools_durable.service.wire import WireDict
 
 if TYPE_CHECKING:
     from powertools_durable.context import DurableContext, OperationHandle
     from powertools_durable.replay.state import ExecutionState
 
 T = TypeVar("T")
-
-
-class Commit(NamedTuple):
-    """Checkpoint ``updates`` (and everything queued before them); resume once they are acknowledged."""
-
-    updates: tuple[Any, ...]
 
 
 class RunBody(NamedTuple):
@@ -46,7 +43,7 @@ class RunBody(NamedTuple):
     enter: DurableContext | None = None  # a child's function: its context is the running one while it runs
 
 
-Effect = Commit | RunBody
+Effect = WireDict | RunBody  # an update to commit, or a user function to run
 Core = Generator[Effect, Any, T]
 
 
@@ -57,11 +54,11 @@ def drive(core: Core[T], state: ExecutionState) -> T:
         effect = core.send(None)
         while True:
             try:
-                if effect.__class__ is Commit:
-                    state.checkpoint(*effect.updates)
+                if effect.__class__ is dict:
+                    state.checkpoint(effect)  # a dict: an update
                     send = None
                 else:
-                    send = run_body(effect, state)  # type: ignore[arg-type]  # not a Commit: a RunBody
+                    send = run_body(effect, state)  # type: ignore[arg-type]  # not an update: a RunBody
             except BaseException as exc:  # thrown back in where the operation yielded: as a direct call raises it
                 effect = core.throw(exc)
                 continue
@@ -77,15 +74,19 @@ def run_body(effect: RunBody, state: ExecutionState) -> Any:
     if effect.enter is not None:
         with entered(effect.enter):
             return call_body(effect, state)
-    return watched(effect, state, call_body)
+    if effect.watch is None:
+        return call_body(effect, state)
+    key = WATCH.watch(state.checkpointer, effect.watch)
+    try:
+        return call_body(effect, state)
+    finally:
+        WATCH.done(key)
 
 
 def watched(effect: RunBody, state: ExecutionState, call: Callable[[RunBody, ExecutionState], T]) -> T:
     """``call(effect, state)`` with its queued START watched while it runs (a body that outlives the window)."""
     if effect.watch is None:
         return call(effect, state)
-    from powertools_durable.replay.start_watch import WATCH  # noqa: PLC0415 - threading, only for a step
-
     key = WATCH.watch(state.checkpointer, effect.watch)
     try:
         return call(effect, state)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from powertools_durable.config import InvokeConfig
 from powertools_durable.exceptions import InvokeError, SuspendExecution
-from powertools_durable.operations.effects import Commit, Core, drive
+from powertools_durable.operations.effects import Core, drive
 from powertools_durable.serdes import JsonSerDes, SerDes, SerDesContext, deserialize, serialize
 from powertools_durable.service.wire import (
     OperationAction,
@@ -56,7 +56,7 @@ def invoke_core(
             if trace_id is not None:
                 options["XAmznTraceId"] = trace_id
         data = serialize(config.serdes_payload or _JSON, payload, serdes_context)
-        yield Commit((op.update(OperationAction.START, Payload=data, ChainedInvokeOptions=options),))
+        yield op.update(OperationAction.START, Payload=data, ChainedInvokeOptions=options)
     current = ctx.state.get(op.id) or {}  # the service may have failed the invoke at once (unknown function…)
     details: WireDict = current.get("ChainedInvokeDetails") or {}
     status = current.get("Status")

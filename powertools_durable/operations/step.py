@@ -9,7 +9,7 @@ checkpoint is acknowledged.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, NamedTuple, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from powertools_durable.config import StepConfig, StepSemantics
 from powertools_durable.exceptions import (
@@ -18,7 +18,7 @@ from powertools_durable.exceptions import (
     StepInterruptedError,
     SuspendExecution,
 )
-from powertools_durable.operations.effects import Commit, Core, Effect, RunBody, drive
+from powertools_durable.operations.effects import Core, Effect, RunBody, drive
 from powertools_durable.retries import RetryPresets
 from powertools_durable.serdes import (
     SerDes,
@@ -40,7 +40,7 @@ from powertools_durable.service.wire import (
 from powertools_durable.types import StepContext
 
 if TYPE_CHECKING:
-    from powertools_durable.context import DurableContext, OperationHandle
+    from powertools_durable.context import DurableContext
 
 T = TypeVar("T")
 
@@ -55,6 +55,7 @@ _SUCCEEDED, _PENDING, _STARTED, _READY = (
     OperationStatus.READY,
 )
 _AT_MOST_ONCE = StepSemantics.AT_MOST_ONCE_PER_RETRY
+_new = tuple.__new__
 
 
 def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | None, config: StepConfig | None) -> T:
@@ -64,15 +65,12 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
     return drive(step_attempt(ctx, func, opened), ctx.state)
 
 
-class Attempt(NamedTuple):
-    """A step that runs an attempt in this invocation: what :func:`step_attempt` needs from :func:`open_step`."""
+class Attempt(tuple):  # type: ignore[type-arg]
+    """A step that runs an attempt in this invocation: ``(op, name, config, serdes, serdes_context, details)``.
 
-    op: OperationHandle
-    name: str | None
-    config: StepConfig
-    serdes: SerDes[Any] | None
-    serdes_context: SerDesContext
-    details: WireDict
+    A bare tuple subclass, built by ``tuple.__new__`` in C: a named tuple's ``__new__`` is Python code,
+    a visible share of a fresh step.
+    """
 
 
 def open_step(ctx: DurableContext, func: Callable[..., Any], name: str | None, config: StepConfig | None) -> Any:
@@ -96,12 +94,12 @@ def open_step(ctx: DurableContext, func: Callable[..., Any], name: str | None, c
             raise SuspendExecution(f"step {op.label} waits for its next attempt")
         if status not in (_STARTED, _READY):
             raise operation_error(StepError, details.get("Error"))
-    return Attempt(op, name, config, serdes, serdes_context, details)
+    return Attempt((op, name, config, serdes, serdes_context, details))
 
 
 def step_attempt(ctx: DurableContext, func: Callable[[StepContext], T], opened: Attempt) -> Core[T]:
     """The attempt of an opened step, as effects: its START, its body, its outcome's checkpoint."""
-    op, name, config, details = opened.op, opened.name, opened.config, opened.details
+    op, name, config, serdes, serdes_context, details = opened
     recorded = op.recorded
     at_most_once = config.step_semantics is _AT_MOST_ONCE
     if recorded is not None and recorded["Status"] == _STARTED and at_most_once:
@@ -115,7 +113,7 @@ def step_attempt(ctx: DurableContext, func: Callable[[StepContext], T], opened: 
     if recorded is None or recorded["Status"] == _READY:
         start = op.update(OperationAction.START)
         if at_most_once:
-            yield Commit((start,))  # acknowledged before the body may run
+            yield start  # acknowledged before the body may run
         else:
             ctx.state.enqueue(start)  # rides along with the outcome's checkpoint, unless the body runs long
             watch = ctx.state.step_start_window  # from when the body starts running (a queued body is not)
@@ -123,31 +121,34 @@ def step_attempt(ctx: DurableContext, func: Callable[[StepContext], T], opened: 
     logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
     step_context = StepContext(logger, attempt, operation_id=op.id, operation_name=name)
     try:
-        value = yield RunBody(func, step_context, op, attempt, watch, guard=True)
+        value = yield _new(RunBody, (func, step_context, op, attempt, watch, True, False, None))  # RunBody(...), in C
     except Exception as exc:
         yield from _fail_attempt(ctx, op.update, config, exc, attempt)
 
-    result: T = yield from _succeed(ctx, op.update, opened.serdes, value, opened.serdes_context)
+    outcome: tuple[WireDict, T, WireDict | None] = _outcome(op.update, serdes, value, serdes_context)
+    update, result, failure = outcome
+    yield update
+    if failure is not None:
+        raise operation_error(StepError, failure) from None  # what a replay of the FAILED step raises
     return result
 
 
-def _succeed(
-    ctx: DurableContext, update: Callable[..., WireDict], serdes: SerDes[Any] | None, value: T, context: SerDesContext
-) -> Core[T]:
-    """Checkpoint SUCCEED with the serialized ``value`` and return what a replay will return."""
+def _outcome(
+    update: Callable[..., WireDict], serdes: SerDes[Any] | None, value: T, context: SerDesContext
+) -> tuple[WireDict, T, WireDict | None]:
+    """The update that ends the attempt (SUCCEED with the serialized ``value``, or FAIL when it cannot
+    be serialized), what a replay will return, and the error to raise once the FAIL is recorded.
+    """
     try:
         serialized: str | None = serialize(serdes, value, context)
         if serialized is None:  # a custom serdes may write no payload: the step succeeds with None, as officially
-            yield Commit((update(OperationAction.SUCCEED),))
-            return None  # type: ignore[return-value]
+            return update(OperationAction.SUCCEED), None, None  # type: ignore[return-value]
         payload = ensure_checkpointable(serialized, context)
         result: T = deserialize(serdes, payload, context)  # replay must see the same value
     except SerDesError as exc:
         failure = error_object(exc)
-        yield Commit((update(OperationAction.FAIL, Error=failure),))
-        raise operation_error(StepError, failure) from None  # what a replay of the FAILED step raises
-    yield Commit((update(OperationAction.SUCCEED, Payload=payload),))
-    return result
+        return update(OperationAction.FAIL, Error=failure), None, failure  # type: ignore[return-value]
+    return update(OperationAction.SUCCEED, Payload=payload), result, None
 
 
 def _fail_attempt(
@@ -159,7 +160,7 @@ def _fail_attempt(
     decision = (config.retry_strategy or RetryPresets.default())(exc, attempt)
     if decision.should_retry:
         delay = max(1, decision.delay_seconds)
-        yield Commit((update(OperationAction.RETRY, Error=failure, StepOptions={"NextAttemptDelaySeconds": delay}),))
+        yield update(OperationAction.RETRY, Error=failure, StepOptions={"NextAttemptDelaySeconds": delay})
         raise SuspendExecution(f"attempt {attempt} failed; retrying in {delay}s")
-    yield Commit((update(OperationAction.FAIL, Error=failure),))
+    yield update(OperationAction.FAIL, Error=failure)
     raise operation_error(StepError, failure) from None

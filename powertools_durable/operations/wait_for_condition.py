@@ -25,7 +25,7 @@ from powertools_durable.exceptions import (
     ValidationError,
     WaitForConditionError,
 )
-from powertools_durable.operations.effects import Commit, Core, Effect, RunBody, drive
+from powertools_durable.operations.effects import Core, Effect, RunBody, drive
 from powertools_durable.retries import backoff_delay
 from powertools_durable.serdes import SerDes, SerDesContext, deserialize, ensure_checkpointable, serialize
 from powertools_durable.service.wire import (
@@ -202,10 +202,10 @@ def wait_for_condition_core(
         yield from _fail(ctx, op, exc)
 
     if not decision.should_continue:
-        yield Commit((op.update(OperationAction.SUCCEED, Payload=payload),))
+        yield op.update(OperationAction.SUCCEED, Payload=payload)
         return load(payload)
     delay = max(1, decision.delay_seconds)
-    yield Commit((op.update(OperationAction.RETRY, Payload=payload, StepOptions={"NextAttemptDelaySeconds": delay}),))
+    yield op.update(OperationAction.RETRY, Payload=payload, StepOptions={"NextAttemptDelaySeconds": delay})
     raise SuspendExecution(f"wait_for_condition {op.label}: poll {attempt} not done; polling again in {delay}s")
 
 
@@ -213,5 +213,5 @@ def _fail(ctx: DurableContext, op: OperationHandle, exc: Exception) -> Generator
     """Checkpoint the operation FAILED and raise :class:`WaitForConditionError` as a replay would."""
     ctx.state.raise_if_failed()
     failure = error_object(exc)
-    yield Commit((op.update(OperationAction.FAIL, Error=failure),))
+    yield op.update(OperationAction.FAIL, Error=failure)
     raise operation_error(WaitForConditionError, failure) from None
