@@ -23,6 +23,7 @@ from concurrent.futures import CancelledError as FutureCancelledError
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from powertools_durable.aio.bodies import BodyRunner
 from powertools_durable.aio.pools import shared_pool
 from powertools_durable.exceptions import SuspendExecution
 
@@ -51,6 +52,7 @@ class AsyncRunner:
         self._lock = threading.Lock()
         self._closed = False
         self._threads: set[Future[Any]] = set()
+        self._bodies = BodyRunner(loop, self._track)
         self.committer = LoopCommitter(loop, checkpointer, self._offload, lambda: not self._threads)
 
     @property
@@ -64,12 +66,15 @@ class AsyncRunner:
         return self._tracked(shared_pool("sender").submit(func, *args))
 
     def offload_body(self, func: Callable[..., T], *args: Any) -> Awaitable[T]:
-        """A sync step body on a shared worker thread; :meth:`drain` waits for it."""
-        return self._tracked(shared_pool("step").submit(func, *args))
+        """A sync step body on a worker thread (see :mod:`.bodies`); :meth:`drain` waits for it."""
+        return self._bodies.submit(func, *args)
 
-    def _tracked(self, future: Future[T]) -> Awaitable[T]:
+    def _track(self, future: Future[Any]) -> None:
         self._threads.add(future)
         future.add_done_callback(self._threads.discard)
+
+    def _tracked(self, future: Future[T]) -> Awaitable[T]:
+        self._track(future)
         return asyncio.wrap_future(future, loop=self.loop)
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
