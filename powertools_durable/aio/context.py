@@ -16,22 +16,17 @@ from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from powertools_durable.aio import native
 from powertools_durable.aio.driver import drive_async, is_async_function
 from powertools_durable.config import CallbackConfig, ChildConfig, Duration, InvokeConfig, StepConfig
 from powertools_durable.current import current_context
-from powertools_durable.exceptions import ChildContextError, DurableContextNotFoundError
+from powertools_durable.exceptions import DurableContextNotFoundError
 from powertools_durable.operations.batch import run_map, run_parallel
-from powertools_durable.operations.callback import Callback, callback_core
-from powertools_durable.operations.child import begin_child, child_core, run_child
-from powertools_durable.operations.invoke import invoke_core
-from powertools_durable.operations.step import Attempt, open_step, run_step, step_attempt
-from powertools_durable.operations.wait import wait_core
-from powertools_durable.operations.wait_for_callback import (
-    plan_wait_for_callback,
-    raise_callback_failure,
-    run_wait_for_callback,
-)
-from powertools_durable.service.wire import OperationStatus, OperationSubType
+from powertools_durable.operations.callback import Callback
+from powertools_durable.operations.child import run_child
+from powertools_durable.operations.step import run_step
+from powertools_durable.operations.wait_for_callback import run_wait_for_callback
+from powertools_durable.service.wire import OperationStatus
 
 if TYPE_CHECKING:
     from powertools_durable.aio.runner import AsyncRunner
@@ -146,14 +141,14 @@ class AsyncDurableContext:
         of its own for its hooks while it runs on the loop; a plain ``def`` body's thread is that.
         """
         if self._native() or not is_async_function(func):
-            return _step(self._pinned(), func, name, config, self._runner)
+            return native.step(self._pinned(), func, name, config, self._runner)
         runner = self._runner
         resolving = _named_like(lambda step_context: runner.resolve(func(step_context)), func)
         return self._replayed(run_step, resolving, name, config)
 
     def wait(self, duration: Duration, name: str | None = None) -> Awaitable[None]:
         """Suspend the execution for ``duration`` without compute."""
-        return _wait(self._pinned(), duration, name, self._runner)
+        return native.wait(self._pinned(), duration, name, self._runner)
 
     def run_in_child_context(
         self,
@@ -163,7 +158,7 @@ class AsyncDurableContext:
     ) -> Awaitable[T]:
         """Run ``func(async_child_context)`` as one CONTEXT operation and return its result (on the loop)."""
         if self._native() and not (config is not None and config.is_virtual):
-            return _child(self._pinned(), self._child_on_loop(func), name, config, self._runner)
+            return native.child(self._pinned(), self._child_on_loop(func), name, config, self._runner)
         return self._runner.run(run_child, self._pinned(), self._child(func), name, config)
 
     def _child_on_loop(self, func: Callable[..., Any]) -> Callable[..., Any]:
@@ -185,7 +180,7 @@ class AsyncDurableContext:
         self, name: str | None = None, config: CallbackConfig | None = None
     ) -> Awaitable[AsyncCallback[Any]]:
         """Create a callback an external system answers (its START is acknowledged before the await returns)."""
-        return _create_callback(self._pinned(), name, config, self._runner)
+        return _as_async_callback(native.create_callback(self._pinned(), name, config, self._runner))
 
     def wait_for_callback(
         self,
@@ -200,7 +195,7 @@ class AsyncDurableContext:
         """
         runner = self._runner
         if self._native():
-            return _wait_for_callback(self._pinned(), submitter, name, config, runner)
+            return native.wait_for_callback(self._pinned(), submitter, name, config, self, runner)
         resolving = _named_like(lambda callback_id, context: runner.call(submitter, callback_id, context), submitter)
         return runner.run(run_wait_for_callback, self._pinned(), resolving, name, config)
 
@@ -227,7 +222,7 @@ class AsyncDurableContext:
         self, function_name: str, payload: Any, name: str | None = None, config: InvokeConfig[Any, T] | None = None
     ) -> Awaitable[T]:
         """Invoke another Lambda function and return its result; suspends until it finishes."""
-        return _invoke(self._pinned(), function_name, payload, name, config, self._runner)
+        return native.invoke(self._pinned(), function_name, payload, name, config, self._runner)
 
     def parallel(
         self,
@@ -283,31 +278,6 @@ async def _inline(run: Callable[..., T], *args: Any) -> T:
     return run(*args)
 
 
-async def _step(
-    ctx: DurableContext, func: Callable[..., Any], name: str | None, config: StepConfig | None, runner: AsyncRunner
-) -> Any:
-    opened = open_step(ctx, func, name, config)
-    if opened.__class__ is not Attempt:
-        return opened  # replayed: the recorded result, no effect to drive
-    return await drive_async(step_attempt(ctx, func, opened), ctx.state, runner)
-
-
-async def _wait(ctx: DurableContext, duration: Duration, name: str | None, runner: AsyncRunner) -> None:
-    await drive_async(wait_core(ctx, duration, name), ctx.state, runner)
-
-
-async def _child(
-    ctx: DurableContext,
-    func: Callable[..., Any],
-    name: str | None,
-    config: ChildConfig[Any] | None,
-    runner: AsyncRunner,
-    sub_type: str | None = None,
-) -> Any:
-    op, config = begin_child(ctx, func, name, config, sub_type)
-    return await drive_async(child_core(ctx, op, func, config), ctx.state, runner)
-
-
 async def _as_async_callback(created: Awaitable[Callback[T]]) -> AsyncCallback[T]:
     return AsyncCallback(await created)
 
@@ -317,61 +287,3 @@ def _named_like(call: Callable[..., T], func: Callable[..., Any]) -> Callable[..
     call._original_name = getattr(func, "_original_name", None)  # type: ignore[attr-defined]
     call._original_func = getattr(func, "_original_func", func)  # type: ignore[attr-defined]
     return call
-
-
-async def _create_callback(
-    ctx: DurableContext, name: str | None, config: CallbackConfig | None, runner: AsyncRunner
-) -> AsyncCallback[Any]:
-    return AsyncCallback(await drive_async(callback_core(ctx, name, config), ctx.state, runner))
-
-
-async def _invoke(
-    ctx: DurableContext,
-    function_name: str,
-    payload: Any,
-    name: str | None,
-    config: InvokeConfig[Any, T] | None,
-    runner: AsyncRunner,
-) -> T:
-    return await drive_async(invoke_core(ctx, function_name, payload, name, config), ctx.state, runner)
-
-
-async def _wait_for_callback(
-    ctx: DurableContext,
-    submitter: Callable[[str, Any], Any],
-    name: str | None,
-    config: WaitForCallbackConfig | None,
-    runner: AsyncRunner,
-) -> Any:
-    """The sync composition (``run_wait_for_callback``), awaited: the same names, configs and errors."""
-    plan = plan_wait_for_callback(ctx, submitter, name, config)
-
-    async def wait_in_child(child: AsyncDurableContext) -> Any:
-        callback = await child.create_callback(plan.callback_name, config)
-        await child.step(
-            _submitting(submitter, callback.callback_id), name=plan.submitter_name, config=plan.step_config
-        )
-        return await callback.result()
-
-    wait = AsyncDurableContext(ctx, runner)._child_on_loop(wait_in_child)
-    try:
-        return await _child(ctx, wait, plan.name, plan.child_config, runner, OperationSubType.WAIT_FOR_CALLBACK)
-    except ChildContextError as exc:
-        raise_callback_failure(exc)
-
-
-def _submitting(submitter: Callable[[str, Any], Any], callback_id: str) -> Callable[[StepContext], Any]:
-    """The submitter step's body: ``async def`` (on the loop) when the submitter is one, else a thread's."""
-    from powertools_durable.operations.wait_for_callback import WaitForCallbackContext  # noqa: PLC0415
-
-    if is_async_function(submitter):
-
-        async def submit_async(step: StepContext) -> Any:
-            return await submitter(callback_id, WaitForCallbackContext(step.logger))
-
-        return submit_async
-
-    def submit(step: StepContext) -> Any:
-        return submitter(callback_id, WaitForCallbackContext(step.logger))
-
-    return submit
