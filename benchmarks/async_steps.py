@@ -1,12 +1,15 @@
 """Async handlers: ``python benchmarks/async_steps.py``.
 
 1. Cost per step: one invocation running N sequential steps against the in-process fake, written as
-   sync code (``context.step``) and as async code (``await context.step``); the difference is what
-   the async API adds per step (a worker-thread hop per operation); and the replay of 1,000 stored
-   steps, sync and async (a replayed step needs no thread hop).
-2. ``asyncio.gather`` of 100 steps with a simulated 10 ms round trip: wall time and checkpoint calls
-   against the round-trip floor (one call: 100 STARTs and 100 SUCCEEDs fit in one batch), next to
-   the sync equivalent (``context.map`` of 100 one-step items at concurrency 100).
+   sync code (``context.step``) and as async code (``await context.step``) with a plain ``def`` body
+   (run on a worker thread) and with an ``async def`` body (run on the loop: what running a sync body
+   inline would cost); the difference is what the async API adds per step (the checkpoint call made
+   from a sender thread, plus the body's thread hop for a ``def`` body); and the replay of 1,000
+   stored steps, sync and async (a replayed step does no I/O and needs no thread).
+2. ``asyncio.gather`` of 100 steps with a simulated 10 ms round trip, ``def`` and ``async def``
+   bodies: wall time and checkpoint calls against the round-trip floor (one call: 100 STARTs and 100
+   SUCCEEDs fit in one batch), next to the sync equivalent (``context.map`` of 100 one-step items at
+   concurrency 100).
 
 Prints, never asserts.
 """
@@ -33,23 +36,29 @@ from workloads import OURS, MeteredService, NullClient, recorded_envelope, steps
 from powertools_durable import durable_execution, durable_step  # noqa: E402
 
 
-def sequential_handler(steps: int, client: Any, is_async: bool) -> Any:
-    """``steps`` sequential steps, each returning a small dict, as sync or async code."""
-    if is_async:
+def sequential_handler(steps: int, client: Any, code: str) -> Any:
+    """``steps`` sequential steps returning a small dict: sync code, or async with ``def`` / ``async def`` bodies."""
+    if code == "sync":
 
-        async def async_handler(event: Any, context: Any) -> int:
+        def sync_handler(event: Any, context: Any) -> int:
             for i in range(steps):
-                await context.step(lambda _, i=i: {"i": i}, name=f"step-{i}")
+                context.step(lambda _, i=i: {"i": i}, name=f"step-{i}")
             return steps
 
-        return durable_execution(async_handler, boto3_client=client)
+        return durable_execution(sync_handler, boto3_client=client)
 
-    def sync_handler(event: Any, context: Any) -> int:
+    async def loop_body(step_context: Any) -> dict[str, Any]:
+        return {"i": step_context.attempt}
+
+    async def async_handler(event: Any, context: Any) -> int:
         for i in range(steps):
-            context.step(lambda _, i=i: {"i": i}, name=f"step-{i}")
+            if code == "async, async def body":
+                await context.step(loop_body, name=f"step-{i}")
+            else:
+                await context.step(lambda _, i=i: {"i": i}, name=f"step-{i}")
         return steps
 
-    return durable_execution(sync_handler, boto3_client=client)
+    return durable_execution(async_handler, boto3_client=client)
 
 
 def async_replay_handler(steps: int) -> Any:
@@ -77,10 +86,16 @@ def replay_seconds(handler: Any, envelope: str) -> float:
     return elapsed
 
 
-def gather_handler(steps: int, client: Any) -> Any:
+def gather_handler(steps: int, client: Any, loop_bodies: bool = False) -> Any:
+    async def loop_body(step_context: Any) -> int:
+        return 1
+
     async def handler(event: Any, context: Any) -> int:
-        results = await asyncio.gather(*(context.step(lambda _, i=i: i, name=f"s{i}") for i in range(steps)))
-        return sum(results)
+        if loop_bodies:
+            calls = [context.step(loop_body, name=f"s{i}") for i in range(steps)]
+        else:
+            calls = [context.step(lambda _, i=i: i, name=f"s{i}") for i in range(steps)]
+        return sum(await asyncio.gather(*calls))
 
     return durable_execution(handler, boto3_client=client)
 
@@ -109,15 +124,14 @@ def main() -> None:
     print(f"python {sys.version.split()[0]}; median of {args.repeat} runs")
 
     print(f"\n{args.steps} sequential steps, in-process fake (engine time, the fake's own excluded)")
-    print(f"{'code':>6} {'us/step':>9} {'calls':>6}")
+    print(f"{'code':>24} {'us/step':>9} {'calls':>6}")
     per_step: dict[str, float] = {}
-    for label, is_async in (("sync", False), ("async", True)):
-        runs = [
-            run(lambda client, a=is_async: sequential_handler(args.steps, client, a), 0.0) for _ in range(args.repeat)
-        ]
-        per_step[label] = statistics.median((wall - fake) / args.steps for wall, _, fake in runs) * 1e6
-        print(f"{label:>6} {per_step[label]:>9.1f} {runs[-1][1]:>6}")
-    print(f"async adds {per_step['async'] - per_step['sync']:.1f} us per step")
+    for code in ("sync", "async, def body", "async, async def body"):
+        runs = [run(lambda client, c=code: sequential_handler(args.steps, client, c), 0.0) for _ in range(args.repeat)]
+        per_step[code] = statistics.median((wall - fake) / args.steps for wall, _, fake in runs) * 1e6
+        print(f"{code:>24} {per_step[code]:>9.1f} {runs[-1][1]:>6}")
+    for code in ("async, def body", "async, async def body"):
+        print(f"{code} adds {per_step[code] - per_step['sync']:.1f} us per step")
 
     replayed = 1000
     envelope = recorded_envelope(replayed)
@@ -133,9 +147,13 @@ def main() -> None:
     latency = args.latency_ms / 1000
     print(f"\n100 steps at once, {args.latency_ms:.0f} ms round trip (floor: one call, {args.latency_ms:.0f} ms)")
     print(f"{'workload':>34} {'wall ms':>9} {'calls':>6} {'x floor':>8}")
-    gathered = [run(lambda client: gather_handler(100, client), latency) for _ in range(args.repeat)]
-    wall = statistics.median(r[0] for r in gathered)
-    print(f"{'asyncio.gather of 100 steps':>34} {wall * 1000:>9.1f} {gathered[-1][1]:>6} {wall / latency:>8.2f}")
+    for label, loop_bodies in (("gather of 100 steps, def bodies", False), ("gather of 100, async def bodies", True)):
+        gathered = [
+            run(lambda client, b=loop_bodies: gather_handler(100, client, b), latency) for _ in range(args.repeat)
+        ]
+        wall = statistics.median(r[0] for r in gathered)
+        calls = statistics.median(r[1] for r in gathered)
+        print(f"{label:>34} {wall * 1000:>9.1f} {calls:>6.0f} {wall / latency:>8.2f}")
     mapped = [run_map(OURS, 100, 100, latency) for _ in range(args.repeat)]
     wall = statistics.median(r[0] for r in mapped)
     print(f"{'sync map of 100 (concurrency 100)':>34} {wall * 1000:>9.1f} {mapped[-1][1]:>6} {wall / latency:>8.2f}")

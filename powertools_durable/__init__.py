@@ -24,6 +24,7 @@ _EXPORTS: dict[str, str] = {
     "DurableContext": "powertools_durable.context",
     "AsyncDurableContext": "powertools_durable.aio.context",
     "AsyncCallback": "powertools_durable.aio.context",
+    "get_async_durable_context": "powertools_durable.aio.context",
     "ExecutionContext": "powertools_durable.context",
     "durable_step": "powertools_durable.context",
     "durable_with_child_context": "powertools_durable.operations.child",
@@ -225,6 +226,7 @@ __all__ = [
     "durable_step",
     "durable_wait_for_callback",
     "durable_with_child_context",
+    "get_async_durable_context",
     "get_durable_context",
     "with_retry",
 ]
@@ -234,7 +236,7 @@ __getattr__, __dir__ = lazy_exports(__name__, _EXPORTS, globals())
 
 
 if TYPE_CHECKING:
-    from powertools_durable.aio.context import AsyncCallback, AsyncDurableContext
+    from powertools_durable.aio.context import AsyncCallback, AsyncDurableContext, get_async_durable_context
     from powertools_durable.concurrency.batch import (
         BatchCompletionError,
         BatchItem,

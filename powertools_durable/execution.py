@@ -21,6 +21,7 @@ from powertools_durable.exceptions import (
     InvocationError,
     SerDesError,
     SuspendExecution,
+    ValidationError,
 )
 from powertools_durable.replay.override import invocation_override
 from powertools_durable.replay.state import ExecutionState
@@ -130,6 +131,8 @@ def _run(
             result = run_async_handler(handler, user_input, ctx)
         else:
             result = cast("SyncUserHandler", handler)(user_input, ctx)
+            if hasattr(result, "__await__"):
+                raise _async_under_sync_decorator(handler, result)
     except SuspendExecution:
         state.raise_if_failed()
         if state.fatal_error is not None:
@@ -160,6 +163,21 @@ def _is_async(handler: Any) -> bool:
     """An ``async def`` handler (or a callable object with an ``async def __call__``)."""
     code = getattr(handler, "__code__", None) or getattr(getattr(handler, "__call__", None), "__code__", None)  # noqa: B004
     return code is not None and bool(code.co_flags & _CO_COROUTINE)
+
+
+def _async_under_sync_decorator(handler: Any, result: Any) -> ValidationError:
+    """A sync handler returned an awaitable: an ``async def`` under a synchronous decorator, never run."""
+    close = getattr(result, "close", None)
+    if close is not None:
+        close()  # never awaited, on purpose: no "never awaited" warning
+    name = getattr(handler, "__qualname__", None) or type(handler).__name__
+    return ValidationError(
+        f"the handler {name} returned a {type(result).__name__} instead of a result: it is an async def "
+        "wrapped by a synchronous decorator between it and the durable decorator (Powertools' "
+        "inject_lambda_context, log_metrics and capture_lambda_handler are synchronous). Put those "
+        "decorators above @durable_handler / @durable_execution (which run the async handler to its end), "
+        "or pass logger=, tracer= and metrics= to durable_handler"
+    )
 
 
 _CO_COROUTINE = 0x80  # inspect.CO_COROUTINE, without importing inspect on every cold start

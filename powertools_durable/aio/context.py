@@ -2,24 +2,29 @@
 
 Each operation takes its id when it is *called* (synchronously, in call order), not when it is
 first awaited, so ``asyncio.gather(ctx.step(a), ctx.step(b))`` gives ``a`` and ``b`` the same ids
-on every replay, and the same ids sync code gives two sequential steps. The operation itself is
-the sync one (``operations/*``) run on a worker thread by :class:`AsyncRunner`: checkpoints,
-replay, retries and suspension are those of sync code.
+on every replay, and the same ids sync code gives two sequential steps. The operation's decisions
+are the sync one's (``operations/*``, a generator of effects) driven on the loop
+(:mod:`powertools_durable.aio.driver`): checkpoints, replay, retries and suspension are those of
+sync code. ``parallel``, ``map``, virtual children, and coroutine bodies under plugins (whose hooks
+are per thread) run the sync operation on a worker thread of :class:`AsyncRunner` instead.
 """
 
 from __future__ import annotations
 
+import inspect
 from collections.abc import Awaitable, Callable, Sequence
 from contextvars import ContextVar
 from typing import TYPE_CHECKING, Any, Generic, TypeVar, cast
 
+from powertools_durable.aio import native
+from powertools_durable.aio.driver import drive_async, is_async_function
 from powertools_durable.config import CallbackConfig, ChildConfig, Duration, InvokeConfig, StepConfig
+from powertools_durable.current import current_context
+from powertools_durable.exceptions import DurableContextNotFoundError
 from powertools_durable.operations.batch import run_map, run_parallel
-from powertools_durable.operations.callback import Callback, create_callback
+from powertools_durable.operations.callback import Callback
 from powertools_durable.operations.child import run_child
-from powertools_durable.operations.invoke import run_invoke
 from powertools_durable.operations.step import run_step
-from powertools_durable.operations.wait import run_wait
 from powertools_durable.operations.wait_for_callback import run_wait_for_callback
 from powertools_durable.service.wire import OperationStatus
 
@@ -35,12 +40,35 @@ if TYPE_CHECKING:
 T = TypeVar("T")
 U = TypeVar("U")
 
-# The async context whose code runs now (the handler's, or a child's), for integrations that are not
-# handed it, such as ``powertools_durable.ai``. Set for the handler's task by the runner, for a
-# child's coroutine by ``_child``.
-current_async_context: ContextVar[AsyncDurableContext | None] = ContextVar(
-    "powertools_durable_async_context", default=None
-)
+
+# The AsyncDurableContext whose code runs now (the handler's, or the innermost child's): read by
+# get_async_durable_context and by integrations that are not handed it (powertools_durable.ai).
+current_async_context: ContextVar[AsyncDurableContext | None] = ContextVar("powertools_durable_async", default=None)
+
+
+def get_async_durable_context() -> AsyncDurableContext:
+    """The :class:`AsyncDurableContext` of the running async handler, from anywhere in its call stack.
+
+    The async twin of :func:`~powertools_durable.get_durable_context` (which returns the sync context,
+    ``get_async_durable_context().sync``, in async code too: Powertools and sync helpers rely on it).
+    Inside ``run_in_child_context``, ``parallel`` branches and ``map`` iterations it is the child's.
+
+    Raises
+    ------
+    DurableContextNotFoundError
+        Outside an async durable handler (in a sync one, use ``get_durable_context()``).
+    """
+    ctx = current_async_context.get()
+    if ctx is not None:
+        return ctx
+    if current_context.get() is not None:
+        raise DurableContextNotFoundError(
+            "get_async_durable_context() was called from a sync durable handler: use get_durable_context()"
+        )
+    raise DurableContextNotFoundError(
+        "get_async_durable_context() was called outside a durable handler: decorate an async def handler "
+        "with @durable_handler (or @durable_execution)"
+    )
 
 
 class AsyncCallback(Generic[T]):
@@ -92,22 +120,36 @@ class AsyncDurableContext:
 
         def call(child: DurableContext, *rest: Any) -> Any:
             async_child = AsyncDurableContext(child, runner)
-            current_async_context.set(async_child)  # this worker thread runs in a context of its own
-            return runner.call(func, async_child, *rest)
+            token = current_async_context.set(async_child)  # copied into the task that runs func's coroutine
+            try:
+                return runner.call(func, async_child, *rest)
+            finally:
+                current_async_context.reset(token)
 
         return _named_like(call, func)
+
+    def _native(self) -> bool:
+        """Operations run on the loop (step, wait, child) unless plugins hook a coroutine body (see ``step``)."""
+        return self.sync.state.plugins is None
 
     def step(
         self, func: Callable[[StepContext], T | Awaitable[T]], name: str | None = None, config: StepConfig | None = None
     ) -> Awaitable[T]:
-        """A checkpointed step; ``func`` may be ``async def`` (it runs on the loop)."""
+        """A checkpointed step; an ``async def`` ``func`` runs on the loop, a plain ``def`` on a worker thread.
+
+        With plugins (``durable_handler(logger=, tracer=, metrics=)``), whose user-function hooks are
+        synchronous and per thread (a Tracer subsegment), an ``async def`` body keeps a worker thread
+        of its own for its hooks while it runs on the loop; a plain ``def`` body's thread is that.
+        """
+        if self._native() or not is_async_function(func):
+            return native.step(self._pinned(), func, name, config, self._runner)
         runner = self._runner
         resolving = _named_like(lambda step_context: runner.resolve(func(step_context)), func)
         return self._replayed(run_step, resolving, name, config)
 
     def wait(self, duration: Duration, name: str | None = None) -> Awaitable[None]:
         """Suspend the execution for ``duration`` without compute."""
-        return self._replayed(run_wait, duration, name)
+        return native.wait(self._pinned(), duration, name, self._runner)
 
     def run_in_child_context(
         self,
@@ -115,14 +157,31 @@ class AsyncDurableContext:
         name: str | None = None,
         config: ChildConfig[Any] | None = None,
     ) -> Awaitable[T]:
-        """Run ``func(async_child_context)`` as one CONTEXT operation and return its result."""
+        """Run ``func(async_child_context)`` as one CONTEXT operation and return its result (on the loop)."""
+        if self._native() and not (config is not None and config.is_virtual):
+            return native.child(self._pinned(), self._child_on_loop(func), name, config, self._runner)
         return self._runner.run(run_child, self._pinned(), self._child(func), name, config)
+
+    def _child_on_loop(self, func: Callable[..., Any]) -> Callable[..., Any]:
+        """``func(async_child)`` as a coroutine function of the sync child context (awaited on the loop)."""
+        runner = self._runner
+
+        async def call(child: DurableContext) -> Any:
+            async_child = AsyncDurableContext(child, runner)
+            token = current_async_context.set(async_child)
+            try:
+                value = func(async_child)
+                return (await value) if inspect.isawaitable(value) else value
+            finally:
+                current_async_context.reset(token)
+
+        return _named_like(call, func)
 
     def create_callback(
         self, name: str | None = None, config: CallbackConfig | None = None
     ) -> Awaitable[AsyncCallback[Any]]:
         """Create a callback an external system answers (its START is acknowledged before the await returns)."""
-        return _as_async_callback(self._runner.run(create_callback, self._pinned(), name, config))
+        return _as_async_callback(native.create_callback(self._pinned(), name, config, self._runner))
 
     def wait_for_callback(
         self,
@@ -130,18 +189,33 @@ class AsyncDurableContext:
         name: str | None = None,
         config: WaitForCallbackConfig | None = None,
     ) -> Awaitable[Any]:
-        """Create a callback, hand its id to ``submitter`` (sync or ``async def``) and wait for the answer."""
+        """Create a callback, hand its id to ``submitter`` (sync or ``async def``) and wait for the answer.
+
+        Recorded as in sync code: a child context holding the callback and the submitter as a step
+        (on the loop; with plugins, on a worker thread, as ``run_in_child_context``).
+        """
         runner = self._runner
+        if self._native():
+            return native.wait_for_callback(self._pinned(), submitter, name, config, self, runner)
         resolving = _named_like(lambda callback_id, context: runner.call(submitter, callback_id, context), submitter)
         return runner.run(run_wait_for_callback, self._pinned(), resolving, name, config)
 
     def wait_for_condition(
         self, check: Callable[[T, Any], T | Awaitable[T]], config: WaitForConditionConfig[T], name: str | None = None
     ) -> Awaitable[T]:
-        """Poll ``check`` (sync or ``async def``) until the wait strategy stops, suspending between polls."""
-        from powertools_durable.operations.wait_for_condition import run_wait_for_condition  # noqa: PLC0415
+        """Poll ``check`` (sync or ``async def``) until the wait strategy stops, suspending between polls.
+
+        On the loop, as ``step``: an ``async def`` check runs there, a plain ``def`` one on a worker thread.
+        """
+        from powertools_durable.operations.wait_for_condition import (  # noqa: PLC0415
+            run_wait_for_condition,
+            wait_for_condition_core,
+        )
 
         runner = self._runner
+        if self._native() or not is_async_function(check):
+            core = wait_for_condition_core(self._pinned(), check, config, name)  # type: ignore[arg-type]  # a coroutine result is awaited by the driver
+            return drive_async(core, self.sync.state, runner)
         resolving = _named_like(lambda state, context: runner.resolve(check(state, context)), check)
         return runner.run(run_wait_for_condition, self._pinned(), resolving, config, name)
 
@@ -149,7 +223,7 @@ class AsyncDurableContext:
         self, function_name: str, payload: Any, name: str | None = None, config: InvokeConfig[Any, T] | None = None
     ) -> Awaitable[T]:
         """Invoke another Lambda function and return its result; suspends until it finishes."""
-        return self._runner.run(run_invoke, self._pinned(), function_name, payload, name, config)
+        return native.invoke(self._pinned(), function_name, payload, name, config, self._runner)
 
     def parallel(
         self,
@@ -184,6 +258,8 @@ class _PinnedContext:
         self._ctx = ctx
         self.op_id = op_id
         self._begun = False
+        self.state = ctx.state  # read several times per operation: not through __getattr__
+        self.default_serdes = ctx.default_serdes
 
     def __getattr__(self, name: str) -> Any:
         return getattr(self._ctx, name)

@@ -1,11 +1,11 @@
-"""The event loop of one async invocation, and the bridge between it and the operations' threads.
+"""The event loop of one async invocation, its checkpoint sender, and its worker threads.
 
-Each awaitable operation runs the sync operation's code (``operations/*``) on a worker thread, so
-checkpoint shapes, ids and replay rules are the sync ones, and concurrent operations share round
-trips through the checkpointer's group commit exactly as parallel branches do. A body that is a
-coroutine (an ``async def`` step, child function, submitter or check) is sent back to run on the
-loop while its worker thread waits; a sync body runs on the worker thread, so blocking code in a
-step does not block the loop.
+Most operations run on the loop (:mod:`powertools_durable.aio.driver`), their checkpoints awaited
+through the loop's group commit (:mod:`powertools_durable.aio.commit`), and a plain ``def`` step
+body on a shared worker thread. ``parallel``, ``map``, virtual children and coroutine bodies under
+plugins run the sync operation's code on a worker thread of the invocation (:meth:`AsyncRunner.run`),
+a coroutine they must run sent back to the loop while that thread waits; their checkpoints share
+the same checkpointer, so the calls are shared too.
 
 When the handler's coroutine ends (returned, raised or suspended), tasks it left behind are
 cancelled (one that had not started yet never runs its operation) and every worker thread is
@@ -23,6 +23,8 @@ from concurrent.futures import CancelledError as FutureCancelledError
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from powertools_durable.aio.bodies import BodyRunner
+from powertools_durable.aio.pools import shared_pool
 from powertools_durable.exceptions import SuspendExecution
 
 if TYPE_CHECKING:
@@ -42,12 +44,38 @@ class AsyncRunner:
     """The loop and worker threads of one invocation."""
 
     def __init__(self, loop: asyncio.AbstractEventLoop, checkpointer: Checkpointer) -> None:
+        from powertools_durable.aio.commit import LoopCommitter  # noqa: PLC0415 - import cycle
+
         self.loop = loop
         self._checkpointer = checkpointer
-        self._executor = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="durable-async")
+        self._pool: ThreadPoolExecutor | None = None  # operations still run on threads, started on first use
         self._lock = threading.Lock()
         self._closed = False
         self._threads: set[Future[Any]] = set()
+        self._bodies = BodyRunner(loop, self._track)
+        self.committer = LoopCommitter(loop, checkpointer, self._offload, lambda: not self._threads)
+
+    @property
+    def _executor(self) -> ThreadPoolExecutor:
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(MAX_WORKERS, thread_name_prefix="durable-async")
+        return self._pool
+
+    def _offload(self, func: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """``func(*args)`` on a shared sender thread (a checkpoint call); :meth:`drain` waits for it."""
+        return self._tracked(shared_pool("sender").submit(func, *args))
+
+    def offload_body(self, func: Callable[..., T], *args: Any) -> Awaitable[T]:
+        """A sync step body on a worker thread (see :mod:`.bodies`); :meth:`drain` waits for it."""
+        return self._bodies.submit(func, *args)
+
+    def _track(self, future: Future[Any]) -> None:
+        self._threads.add(future)
+        future.add_done_callback(self._threads.discard)
+
+    def _tracked(self, future: Future[T]) -> Awaitable[T]:
+        self._track(future)
+        return asyncio.wrap_future(future, loop=self.loop)
 
     async def run(self, func: Callable[..., T], *args: Any) -> T:
         """Await ``func(*args)`` run on a worker thread, with this task's context variables."""
@@ -98,7 +126,8 @@ class AsyncRunner:
             if not tasks and not threads:
                 break
             self.loop.run_until_complete(asyncio.gather(*tasks, *threads, return_exceptions=True))
-        self._executor.shutdown(wait=True)
+        if self._pool is not None:
+            self._pool.shutdown(wait=True)
 
 
 async def _awaited(value: Awaitable[T]) -> T:
@@ -125,16 +154,16 @@ def run_async_handler(handler: AsyncHandler, user_input: Any, ctx: DurableContex
 
 
 def _run_on_new_loop(handler: AsyncHandler, user_input: Any, ctx: DurableContext) -> Any:
-    from powertools_durable.aio.context import AsyncDurableContext, current_async_context  # noqa: PLC0415 - cycle
+    from powertools_durable.aio.context import AsyncDurableContext, current_async_context  # noqa: PLC0415
 
     loop = asyncio.new_event_loop()
     runner = AsyncRunner(loop, ctx.state.checkpointer)
     try:
-        async_context = AsyncDurableContext(ctx, runner)
-        task_context = contextvars.copy_context()
-        task_context.run(current_async_context.set, async_context)
-        coroutine: Coroutine[Any, Any, Any] = _as_coroutine(handler(user_input, async_context))
-        task = loop.create_task(coroutine, context=task_context)
+        async_ctx = AsyncDurableContext(ctx, runner)
+        coroutine: Coroutine[Any, Any, Any] = _as_coroutine(handler(user_input, async_ctx))
+        context = contextvars.copy_context()
+        context.run(current_async_context.set, async_ctx)
+        task = loop.create_task(coroutine, context=context)
         try:
             return loop.run_until_complete(task)
         finally:

@@ -21,6 +21,7 @@ from powertools_durable.exceptions import (
     DurableOperationError,
     SuspendExecution,
 )
+from powertools_durable.operations.effects import Core, drive
 from powertools_durable.serdes import PassThroughSerDes, SerDes, SerDesContext, deserialize
 from powertools_durable.service.wire import OperationAction, OperationStatus, OperationSubType, OperationType, WireDict
 
@@ -97,6 +98,11 @@ def _raise(cls: type[CallbackError], error: WireDict | None, default_message: st
 
 
 def create_callback(ctx: DurableContext, name: str | None, config: CallbackConfig | None) -> Callback[Any]:
+    return drive(callback_core(ctx, name, config), ctx.state)
+
+
+def callback_core(ctx: DurableContext, name: str | None, config: CallbackConfig | None) -> Core[Callback[Any]]:
+    """The callback as effects: its START acknowledged (the answer carries its id), then the callback."""
     config = config or _DEFAULT_CONFIG
     op = ctx.begin_operation(OperationType.CALLBACK, config.sub_type or OperationSubType.CALLBACK, name)
     if op.recorded is None:
@@ -104,9 +110,7 @@ def create_callback(ctx: DurableContext, name: str | None, config: CallbackConfi
             "TimeoutSeconds": config.timeout_seconds,
             "HeartbeatTimeoutSeconds": config.heartbeat_timeout_seconds,
         }
-        ctx.state.checkpoint(
-            op.update(OperationAction.START, CallbackOptions=options)
-        )  # the id comes back in the answer
+        yield op.update(OperationAction.START, CallbackOptions=options)  # the id comes back in the answer
     current = ctx.state.get(op.id) or {}
     callback_id = (current.get("CallbackDetails") or {}).get("CallbackId")
     if not callback_id:

@@ -24,6 +24,7 @@ from powertools_durable.exceptions import (
     InvocationError,
     NonDeterministicExecutionError,
 )
+from powertools_durable.operations.effects import Core, RunBody, drive
 from powertools_durable.serdes import SerDesContext, declared_serdes, deserialize, serialize
 from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import (
@@ -55,12 +56,24 @@ def run_child(
     sub_type: str | None = None,
 ) -> T:
     """Run ``func`` in a child context of ``ctx``; ``sub_type`` overrides the config's (wait_for_callback)."""
+    op, config = begin_child(ctx, func, name, config, sub_type)
+    return run_child_operation(ctx, op, func, config)
+
+
+def begin_child(
+    ctx: DurableContext,
+    func: Callable[..., Any],
+    name: str | None,
+    config: ChildConfig[Any] | None,
+    sub_type: str | None = None,
+) -> tuple[OperationHandle, ChildConfig[Any]]:
+    """Allocate the child's CONTEXT operation (its name defaults to the function's durable name)."""
     config = config or _DEFAULT_CONFIG
     name = name or getattr(func, "_original_name", None)
     op = ctx.begin_operation(
         OperationType.CONTEXT, sub_type or config.sub_type or OperationSubType.RUN_IN_CHILD_CONTEXT, name
     )
-    return run_child_operation(ctx, op, func, config)
+    return op, config
 
 
 def run_child_operation(
@@ -82,6 +95,19 @@ def run_child_operation(
     """
     if config.is_virtual:
         return _run_virtual(ctx, op, func, config, scope)
+    return drive(child_core(ctx, op, func, config, scope, acknowledged, decode_result), ctx.state)
+
+
+def child_core(
+    ctx: DurableContext,
+    op: OperationHandle,
+    func: Callable[[DurableContext], T],
+    config: ChildConfig[Any],
+    scope: BranchScope | None = None,
+    acknowledged: bool = True,
+    decode_result: bool = True,
+) -> Core[T]:
+    """A (non-virtual) child as effects: its function run in the child context, its outcome checkpointed."""
     details: WireDict = (op.recorded or {}).get("ContextDetails") or {}
     serdes = declared_serdes(config.serdes or ctx.default_serdes, func)  # a `-> Order` annotation declares Order
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
@@ -101,11 +127,7 @@ def run_child_operation(
     child = ctx.child_context(op.id, scope=scope)
     plugins = ctx.state.plugins
     try:
-        with entered(child):
-            if plugins is None:
-                value = func(child)
-            else:
-                value = plugins.run_user_function(op, None, lambda: func(child), is_replay_children=replay_children)
+        value = yield RunBody(func, child, op, None, replay_children=replay_children, enter=child)
         payload = serialize(serdes, value, serdes_context)
         if not decode_result:
             result = value
@@ -123,13 +145,13 @@ def run_child_operation(
         failure = escaped_error_object(exc)
         if scope is not None:
             scope.check()  # a batch branch that finished after its batch completed records nothing
-        ctx.state.checkpoint(op.update(OperationAction.FAIL, Error=failure))
+        yield op.update(OperationAction.FAIL, Error=failure)
         raise operation_error(ChildContextError, failure) from None  # what a replay of the FAILED child raises
     if succeed is not None:  # with ReplayChildren the SUCCEED is already recorded and the result was rebuilt
         if scope is not None:
             scope.check()
         if acknowledged:
-            ctx.state.checkpoint(succeed)
+            yield succeed
         else:
             ctx.state.enqueue(succeed)
     return result

@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from powertools_durable.config import InvokeConfig
 from powertools_durable.exceptions import InvokeError, SuspendExecution
+from powertools_durable.operations.effects import Core, drive
 from powertools_durable.serdes import JsonSerDes, SerDes, SerDesContext, deserialize, serialize
 from powertools_durable.service.wire import (
     OperationAction,
@@ -36,6 +37,13 @@ _FAILED = frozenset({OperationStatus.FAILED, OperationStatus.TIMED_OUT, Operatio
 def run_invoke(
     ctx: DurableContext, function_name: str, payload: P, name: str | None, config: InvokeConfig[P, R] | None
 ) -> R:
+    return drive(invoke_core(ctx, function_name, payload, name, config), ctx.state)
+
+
+def invoke_core(
+    ctx: DurableContext, function_name: str, payload: P, name: str | None, config: InvokeConfig[P, R] | None
+) -> Core[R]:
+    """The invoke as effects: its START acknowledged, then the target's result, its error, or a suspension."""
     config = config or _DEFAULT_CONFIG
     op = ctx.begin_operation(OperationType.CHAINED_INVOKE, OperationSubType.CHAINED_INVOKE, name)
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
@@ -48,7 +56,7 @@ def run_invoke(
             if trace_id is not None:
                 options["XAmznTraceId"] = trace_id
         data = serialize(config.serdes_payload or _JSON, payload, serdes_context)
-        ctx.state.checkpoint(op.update(OperationAction.START, Payload=data, ChainedInvokeOptions=options))
+        yield op.update(OperationAction.START, Payload=data, ChainedInvokeOptions=options)
     current = ctx.state.get(op.id) or {}  # the service may have failed the invoke at once (unknown function…)
     details: WireDict = current.get("ChainedInvokeDetails") or {}
     status = current.get("Status")

@@ -8,7 +8,7 @@ checkpoint is acknowledged.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Generator
 from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
 
 from powertools_durable.config import StepConfig, StepSemantics
@@ -18,7 +18,7 @@ from powertools_durable.exceptions import (
     StepInterruptedError,
     SuspendExecution,
 )
-from powertools_durable.replay.start_watch import WATCH
+from powertools_durable.operations.effects import Core, Effect, RunBody, drive
 from powertools_durable.retries import RetryPresets
 from powertools_durable.serdes import (
     SerDes,
@@ -55,9 +55,29 @@ _SUCCEEDED, _PENDING, _STARTED, _READY = (
     OperationStatus.READY,
 )
 _AT_MOST_ONCE = StepSemantics.AT_MOST_ONCE_PER_RETRY
+_new = tuple.__new__
 
 
 def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | None, config: StepConfig | None) -> T:
+    opened = open_step(ctx, func, name, config)
+    if opened.__class__ is not Attempt:
+        return opened  # type: ignore[no-any-return]  # replayed: the recorded result
+    return drive(step_attempt(ctx, func, opened), ctx.state)
+
+
+class Attempt(tuple):  # type: ignore[type-arg]
+    """A step that runs an attempt in this invocation: ``(op, name, config, serdes, serdes_context, details)``.
+
+    A bare tuple subclass, built by ``tuple.__new__`` in C: a named tuple's ``__new__`` is Python code,
+    a visible share of a fresh step.
+    """
+
+
+def open_step(ctx: DurableContext, func: Callable[..., Any], name: str | None, config: StepConfig | None) -> Any:
+    """Begin the step: its recorded result when the checkpoint settles it (or raise), else an :class:`Attempt`.
+
+    A plain function, not part of the generator: a replayed step costs no generator.
+    """
     config = config or _DEFAULT_CONFIG
     name = name or getattr(func, "_original_name", None)
     op = ctx.begin_operation(_STEP, config.sub_type or _STEP_SUB_TYPE, name)
@@ -65,87 +85,82 @@ def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | 
     details: WireDict = (recorded or {}).get("StepDetails") or {}
     serdes = declared_serdes(config.serdes or ctx.default_serdes, func)  # a `-> Order` annotation declares Order
     serdes_context = SerDesContext(op.id, ctx.state.durable_execution_arn)
-    at_most_once = config.step_semantics is _AT_MOST_ONCE
-
     if recorded is not None:
         status = recorded["Status"]
         if status == _SUCCEEDED:
             payload = details.get("Result")
-            result: T = None if payload is None else deserialize(serdes, payload, serdes_context)  # type: ignore[assignment]
-            return result
+            return None if payload is None else deserialize(serdes, payload, serdes_context)
         if status == _PENDING:
             raise SuspendExecution(f"step {op.label} waits for its next attempt")
-        if status == _STARTED and at_most_once:
-            interrupted = StepInterruptedError(
-                f"step {op.label} was started by an earlier invocation that did not finish it", step_id=op.id
-            )
-            _fail_attempt(ctx, op.update, config, interrupted, (details.get("Attempt") or 0) + 1)
         if status not in (_STARTED, _READY):
             raise operation_error(StepError, details.get("Error"))
+    return Attempt((op, name, config, serdes, serdes_context, details))
+
+
+def step_attempt(ctx: DurableContext, func: Callable[[StepContext], T], opened: Attempt) -> Core[T]:
+    """The attempt of an opened step, as effects: its START, its body, its outcome's checkpoint."""
+    op, name, config, serdes, serdes_context, details = opened
+    recorded = op.recorded
+    at_most_once = config.step_semantics is _AT_MOST_ONCE
+    if recorded is not None and recorded["Status"] == _STARTED and at_most_once:
+        interrupted = StepInterruptedError(
+            f"step {op.label} was started by an earlier invocation that did not finish it", step_id=op.id
+        )
+        yield from _fail_attempt(ctx, op.update, config, interrupted, (details.get("Attempt") or 0) + 1)
 
     attempt = (details.get("Attempt") or 0) + 1
-    watch: int | None = None
+    watch: float | None = None
     if recorded is None or recorded["Status"] == _READY:
         start = op.update(OperationAction.START)
         if at_most_once:
-            ctx.state.checkpoint(start)  # acknowledged before the body may run
+            yield start  # acknowledged before the body may run
         else:
             ctx.state.enqueue(start)  # rides along with the outcome's checkpoint, unless the body runs long
-            window = ctx.state.step_start_window
-            if window is not None:
-                watch = WATCH.watch(ctx.state.checkpointer, window)
+            watch = ctx.state.step_start_window  # from when the body starts running (a queued body is not)
 
     logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
     step_context = StepContext(logger, attempt, operation_id=op.id, operation_name=name)
     try:
-        try:
-            if ctx.state.step_guard is not None:
-                ctx.state.step_guard(op)
-            plugins = ctx.state.plugins
-            if plugins is None:
-                value = func(step_context)
-            else:
-                value = plugins.run_user_function(op, attempt, lambda: func(step_context))
-        finally:
-            if watch is not None:
-                WATCH.done(watch)
+        value = yield _new(RunBody, (func, step_context, op, attempt, watch, True, False, None))  # RunBody(...), in C
     except Exception as exc:
-        _fail_attempt(ctx, op.update, config, exc, attempt)
+        yield from _fail_attempt(ctx, op.update, config, exc, attempt)
 
-    return _succeed(ctx, op.update, serdes, value, serdes_context)
+    outcome: tuple[WireDict, T, WireDict | None] = _outcome(op.update, serdes, value, serdes_context)
+    update, result, failure = outcome
+    yield update
+    if failure is not None:
+        raise operation_error(StepError, failure) from None  # what a replay of the FAILED step raises
+    return result
 
 
-def _succeed(
-    ctx: DurableContext, update: Callable[..., WireDict], serdes: SerDes[Any] | None, value: T, context: SerDesContext
-) -> T:
-    """Checkpoint SUCCEED with the serialized ``value`` and return what a replay will return."""
+def _outcome(
+    update: Callable[..., WireDict], serdes: SerDes[Any] | None, value: T, context: SerDesContext
+) -> tuple[WireDict, T, WireDict | None]:
+    """The update that ends the attempt (SUCCEED with the serialized ``value``, or FAIL when it cannot
+    be serialized), what a replay will return, and the error to raise once the FAIL is recorded.
+    """
     try:
         serialized: str | None = serialize(serdes, value, context)
         if serialized is None:  # a custom serdes may write no payload: the step succeeds with None, as officially
-            ctx.state.checkpoint(update(OperationAction.SUCCEED))
-            return None  # type: ignore[return-value]
+            return update(OperationAction.SUCCEED), None, None  # type: ignore[return-value]
         payload = ensure_checkpointable(serialized, context)
         result: T = deserialize(serdes, payload, context)  # replay must see the same value
     except SerDesError as exc:
         failure = error_object(exc)
-        ctx.state.checkpoint(update(OperationAction.FAIL, Error=failure))
-        raise operation_error(StepError, failure) from None  # what a replay of the FAILED step raises
-    ctx.state.checkpoint(update(OperationAction.SUCCEED, Payload=payload))
-    return result
+        return update(OperationAction.FAIL, Error=failure), None, failure  # type: ignore[return-value]
+    return update(OperationAction.SUCCEED, Payload=payload), result, None
 
 
 def _fail_attempt(
     ctx: DurableContext, update: Callable[..., WireDict], config: StepConfig, exc: Exception, attempt: int
-) -> NoReturn:
+) -> Generator[Effect, Any, NoReturn]:
     """Checkpoint a failed attempt as RETRY (and suspend) or FAIL (and raise :class:`StepError`)."""
     ctx.state.raise_if_failed()
     failure = error_object(exc)
     decision = (config.retry_strategy or RetryPresets.default())(exc, attempt)
     if decision.should_retry:
         delay = max(1, decision.delay_seconds)
-        ctx.state.checkpoint(
-            update(OperationAction.RETRY, Error=failure, StepOptions={"NextAttemptDelaySeconds": delay})
-        )
+        yield update(OperationAction.RETRY, Error=failure, StepOptions={"NextAttemptDelaySeconds": delay})
         raise SuspendExecution(f"attempt {attempt} failed; retrying in {delay}s")
-    ctx.state.checkpoint(update(OperationAction.FAIL, Error=failure))
+    yield update(OperationAction.FAIL, Error=failure)
     raise operation_error(StepError, failure) from None

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING
 
 from powertools_durable.config import Duration
 from powertools_durable.exceptions import SuspendExecution, ValidationError
+from powertools_durable.operations.effects import Core, drive
 from powertools_durable.service.wire import OperationAction, OperationStatus, OperationSubType, OperationType
 
 if TYPE_CHECKING:
@@ -18,12 +19,17 @@ if TYPE_CHECKING:
 
 
 def run_wait(ctx: DurableContext, duration: Duration, name: str | None) -> None:
+    drive(wait_core(ctx, duration, name), ctx.state)
+
+
+def wait_core(ctx: DurableContext, duration: Duration, name: str | None) -> Core[None]:
+    """The wait as effects: its START acknowledged, then return (the timer fired) or suspend."""
     seconds = duration.to_seconds()
     if seconds < 1:
         raise ValidationError(f"a wait must last at least 1 second, got {seconds}")
     op = ctx.begin_operation(OperationType.WAIT, OperationSubType.WAIT, name)
     if op.recorded is None:
-        ctx.state.checkpoint(op.update(OperationAction.START, WaitOptions={"WaitSeconds": seconds}))
+        yield op.update(OperationAction.START, WaitOptions={"WaitSeconds": seconds})
     current = ctx.state.get(op.id)
     if current is not None and current["Status"] in (OperationStatus.SUCCEEDED, OperationStatus.CANCELLED):
         return

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any, Concatenate, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, NamedTuple, NoReturn, ParamSpec, TypeVar
 
 from powertools_durable.config import ChildConfig, StepConfig, WaitForCallbackConfig
 from powertools_durable.exceptions import (
@@ -52,12 +52,19 @@ _CALLBACK_ERRORS: dict[str, type[CallbackError]] = {
 _SERDES_ERRORS = frozenset(f"{module}.{SerDesError.__qualname__}" for module in _MODULES)
 
 
-def run_wait_for_callback(
-    ctx: DurableContext,
-    submitter: Callable[[str, WaitForCallbackContext], Any],
-    name: str | None,
-    config: WaitForCallbackConfig | None,
-) -> Any:
+class WaitPlan(NamedTuple):
+    """The names and configs of a wait_for_callback's child, callback and submitter step (sync and async)."""
+
+    name: str | None
+    callback_name: str
+    submitter_name: str
+    step_config: StepConfig | None
+    child_config: ChildConfig[Any] | None
+
+
+def plan_wait_for_callback(
+    ctx: DurableContext, submitter: Callable[..., Any], name: str | None, config: WaitForCallbackConfig | None
+) -> WaitPlan:
     name = name or getattr(submitter, "_original_name", None)
     prefix = f"{name} " if name else ""
     step_config = StepConfig(retry_strategy=config.retry_strategy, serdes=config.serdes) if config else None
@@ -65,28 +72,41 @@ def run_wait_for_callback(
     child_config: ChildConfig[Any] | None = (
         ChildConfig(serdes=widened(ctx.default_serdes, declared_by(config.serdes))) if config else None
     )
+    return WaitPlan(name, f"{prefix}create callback id", f"{prefix}submitter", step_config, child_config)
+
+
+def run_wait_for_callback(
+    ctx: DurableContext,
+    submitter: Callable[[str, WaitForCallbackContext], Any],
+    name: str | None,
+    config: WaitForCallbackConfig | None,
+) -> Any:
+    plan = plan_wait_for_callback(ctx, submitter, name, config)
 
     def wait_in_child(child: DurableContext) -> Any:
-        callback = create_callback(child, f"{prefix}create callback id", config)
+        callback = create_callback(child, plan.callback_name, config)
 
         def submit(step: StepContext) -> Any:
             return submitter(callback.callback_id, WaitForCallbackContext(step.logger))
 
-        child.step(submit, name=f"{prefix}submitter", config=step_config)
+        child.step(submit, name=plan.submitter_name, config=plan.step_config)
         return callback.result()
 
     try:
-        return run_child(ctx, wait_in_child, name, child_config, OperationSubType.WAIT_FOR_CALLBACK)
+        return run_child(ctx, wait_in_child, plan.name, plan.child_config, OperationSubType.WAIT_FOR_CALLBACK)
     except ChildContextError as exc:
-        fields = (exc.message, exc.error_type, exc.data, exc.stack_trace)
-        callback_error = _CALLBACK_ERRORS.get(exc.error_type or "")
-        if callback_error is not None:
-            raise callback_error(*fields) from exc.__cause__
-        if exc.error_type in _SERDES_ERRORS:
-            raise
-        raise CallbackSubmitterError(
-            exc.message or "Callback submitter failed", None, exc.data, exc.stack_trace
-        ) from exc
+        raise_callback_failure(exc)
+
+
+def raise_callback_failure(exc: ChildContextError) -> NoReturn:
+    """The failure of a wait_for_callback's child as the caller sees it: the callback's error, or the submitter's."""
+    fields = (exc.message, exc.error_type, exc.data, exc.stack_trace)
+    callback_error = _CALLBACK_ERRORS.get(exc.error_type or "")
+    if callback_error is not None:
+        raise callback_error(*fields) from exc.__cause__
+    if exc.error_type in _SERDES_ERRORS:
+        raise exc
+    raise CallbackSubmitterError(exc.message or "Callback submitter failed", None, exc.data, exc.stack_trace) from exc
 
 
 def durable_wait_for_callback(

@@ -13,7 +13,8 @@ still running) suspends; READY, or STARTED, runs the next poll on the stored sta
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Generator
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Generic, NoReturn, TypeVar
 
@@ -24,6 +25,7 @@ from powertools_durable.exceptions import (
     ValidationError,
     WaitForConditionError,
 )
+from powertools_durable.operations.effects import Core, Effect, RunBody, drive
 from powertools_durable.retries import backoff_delay
 from powertools_durable.serdes import SerDes, SerDesContext, deserialize, ensure_checkpointable, serialize
 from powertools_durable.service.wire import (
@@ -150,6 +152,16 @@ def run_wait_for_condition(
     config: WaitForConditionConfig[T],
     name: str | None,
 ) -> T:
+    return drive(wait_for_condition_core(ctx, check, config, name), ctx.state)
+
+
+def wait_for_condition_core(
+    ctx: DurableContext,
+    check: Callable[[T, WaitForConditionCheckContext], T],
+    config: WaitForConditionConfig[T],
+    name: str | None,
+) -> Core[T]:
+    """One poll as effects: the check run, its state checkpointed as SUCCEED (done) or RETRY (poll again)."""
     if check is None:
         raise ValidationError("`check` is required for wait_for_condition")
     if not config:
@@ -166,8 +178,8 @@ def run_wait_for_condition(
 
     status = recorded["Status"] if recorded is not None else None
     if status == OperationStatus.SUCCEEDED:
-        payload = details.get("Result")
-        return None if payload is None else load(payload)  # type: ignore[return-value]
+        result = details.get("Result")
+        return None if result is None else load(result)  # type: ignore[return-value]
     if status == OperationStatus.FAILED:
         raise operation_error(WaitForConditionError, details.get("Error"))
     if status == OperationStatus.PENDING:
@@ -181,31 +193,25 @@ def run_wait_for_condition(
         state = load(stored) if stored else load(serialize(serdes, config.initial_state, serdes_context))
         logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
         check_context = WaitForConditionCheckContext(logger, attempt, operation_id=op.id, operation_name=name)
-        plugins = ctx.state.plugins
-        if plugins is None:
-            new_state = check(state, check_context)
-        else:
-            new_state = plugins.run_user_function(op, attempt, lambda: check(state, check_context))
+        new_state = yield RunBody(functools.partial(check, state), check_context, op, attempt)
         payload = ensure_checkpointable(serialize(serdes, new_state, serdes_context), serdes_context)
         decision = config.wait_strategy(load(payload), attempt)  # the state replay would reconstruct
     except (SuspendExecution, InvocationError):
         raise
     except Exception as exc:
-        _fail(ctx, op, exc)
+        yield from _fail(ctx, op, exc)
 
     if not decision.should_continue:
-        ctx.state.checkpoint(op.update(OperationAction.SUCCEED, Payload=payload))
+        yield op.update(OperationAction.SUCCEED, Payload=payload)
         return load(payload)
     delay = max(1, decision.delay_seconds)
-    ctx.state.checkpoint(
-        op.update(OperationAction.RETRY, Payload=payload, StepOptions={"NextAttemptDelaySeconds": delay})
-    )
+    yield op.update(OperationAction.RETRY, Payload=payload, StepOptions={"NextAttemptDelaySeconds": delay})
     raise SuspendExecution(f"wait_for_condition {op.label}: poll {attempt} not done; polling again in {delay}s")
 
 
-def _fail(ctx: DurableContext, op: OperationHandle, exc: Exception) -> NoReturn:
+def _fail(ctx: DurableContext, op: OperationHandle, exc: Exception) -> Generator[Effect, Any, NoReturn]:
     """Checkpoint the operation FAILED and raise :class:`WaitForConditionError` as a replay would."""
     ctx.state.raise_if_failed()
     failure = error_object(exc)
-    ctx.state.checkpoint(op.update(OperationAction.FAIL, Error=failure))
+    yield op.update(OperationAction.FAIL, Error=failure)
     raise operation_error(WaitForConditionError, failure) from None

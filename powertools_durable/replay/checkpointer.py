@@ -152,6 +152,27 @@ class Checkpointer:
             self._enqueued += len(updates)
             self._wait_acknowledged(self._enqueued)
 
+    def queue(self, *updates: WireDict) -> int:
+        """Queue ``updates`` without waiting; returns the number :meth:`wait_for` waits for (the async driver).
+
+        An event loop must not block on :meth:`commit`: it queues here, on the loop, and one sender
+        thread waits for the highest number queued, so every task's updates of one loop turn share a call.
+        """
+        with self._lock:
+            self._queue.extend(updates)
+            self._enqueued += len(updates)
+            return self._enqueued
+
+    def wait_for(self, target: int) -> None:
+        """Return once update number ``target`` (from :meth:`queue`) and every one before it are acknowledged."""
+        with self._lock:
+            self._wait_acknowledged(target)
+
+    @property
+    def acknowledged(self) -> int:
+        """How many updates the service acknowledged (a prefix of the numbers :meth:`queue` returns)."""
+        return self._acknowledged
+
     def flush(self) -> None:
         """Send whatever is queued and wait for it (before the invocation returns)."""
         with self._lock:

@@ -273,24 +273,34 @@ class ThreadRecordingSerDes(JsonSerDes):
         return super().deserialize(data, serdes_context)
 
 
-def test_replayed_steps_run_on_the_loop_and_fresh_ones_on_a_worker_thread(service: InMemoryDurableService):
-    # GIVEN a step, a wait and another step, whose results are read back by a thread-recording serdes
+def test_operations_run_on_the_loop_and_only_sync_bodies_on_a_worker_thread(service: InMemoryDurableService):
+    # GIVEN a sync step, a wait and an async step, whose results are read back by a thread-recording serdes
     serdes = ThreadRecordingSerDes()
     config = StepConfig(serdes=serdes)
+    bodies: list[str] = []
+
+    def sync_body(_: Any) -> int:
+        bodies.append(threading.current_thread().name)
+        return 1
+
+    async def async_body(_: Any) -> int:
+        bodies.append(threading.current_thread().name)
+        return 2
 
     @bind(service)
     async def handler(event: Any, context: AsyncDurableContext) -> Any:
-        first = await context.step(lambda _: 1, name="first", config=config)
+        first = await context.step(sync_body, name="first", config=config)
         await context.wait(Duration.from_seconds(1))
-        return first + await context.step(lambda _: 2, name="second", config=config)
+        return first + await context.step(async_body, name="second", config=config)
 
     # WHEN it runs to its end (the first step is replayed by invocation 2)
     run = run_to_completion(handler, {}, service=service)
 
-    # THEN fresh results were read back on worker threads, the replayed one on the loop's thread
+    # THEN every result was read back on the loop's thread (the operation's logic runs there, fresh or
+    # replayed); the sync body ran on a worker thread, the async one on the loop
     assert run.result == 3
     main = threading.main_thread().name
-    assert serdes.threads[0] != main  # invocation 1: "first" ran
-    assert serdes.threads[1] == main  # invocation 2: "first" replayed, no thread hop
-    assert serdes.threads[2] != main  # invocation 2: "second" ran
-    assert len(serdes.threads) == 3
+    assert serdes.threads == [main, main, main]  # "first" ran, "first" replayed, "second" ran
+    assert bodies[0].startswith("durable-step")
+    assert bodies[1] == main
+    assert len(bodies) == 2

@@ -1,0 +1,179 @@
+"""Group commit on the event loop: tasks ``await`` their checkpoints; one sender makes the calls.
+
+A task that needs updates acknowledged queues them on the invocation's
+:class:`~powertools_durable.replay.checkpointer.Checkpointer` (on the loop, no lock held for long)
+and awaits a future. The first such task of a loop turn schedules one sender task; it runs after
+every task already ready in that turn, so all their updates go in the same call. The sender does
+the blocking call on a worker thread through :meth:`Checkpointer.wait_for` (on the loop itself when
+the task waiting is the loop's only one: nothing else could run meanwhile), so the checkpointer's
+guarantees hold unchanged: order, tokens chained, batch limits, one call in flight (shared with
+operations still run on threads), and a failure that fails every waiter and keeps the updates.
+
+A task cancelled while it awaits loses nothing: its updates are already queued, and the sender
+(or the invocation's final flush) sends them once.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import time
+from collections.abc import Awaitable, Callable
+from typing import Any
+
+from powertools_durable.exceptions import InvocationError
+from powertools_durable.replay.checkpointer import Checkpointer
+from powertools_durable.service.wire import WireDict
+
+# Before a call, the sender waits for bodies still running (their tasks commit when they return) as long
+# as they keep returning: it stops once none returned for GATHER_IDLE_SECONDS (the rest are slow: they go
+# in a later call), and at the latest after GATHER_SHARE of a round trip, within these bounds.
+GATHER_IDLE_SECONDS = 0.001
+GATHER_SHARE = 0.5
+GATHER_MIN_SECONDS = 0.002
+GATHER_MAX_SECONDS = 0.02
+GATHER_FIRST_SECONDS = 0.005  # before the first round trip was measured
+
+Offload = Callable[..., Awaitable[Any]]
+
+
+class LoopCommitter:
+    """The checkpoints of one invocation's event loop.
+
+    Parameters
+    ----------
+    loop
+        The invocation's loop; every method is called on it.
+    checkpointer
+        The invocation's checkpointer.
+    offload
+        ``offload(func, *args)``: await ``func(*args)`` run on a worker thread the invocation waits for.
+    threads_idle
+        Whether no worker thread of the invocation runs (one may need the loop while the call flies).
+    """
+
+    def __init__(
+        self,
+        loop: asyncio.AbstractEventLoop,
+        checkpointer: Checkpointer,
+        offload: Offload,
+        threads_idle: Callable[[], bool] = lambda: True,
+    ) -> None:
+        self._loop = loop
+        self._checkpointer = checkpointer
+        self._offload = offload
+        self._threads_idle = threads_idle
+        self._waiters: list[tuple[int, asyncio.Future[None]]] = []
+        self._sender: asyncio.Task[None] | None = None
+        self._waiting_task: asyncio.Task[Any] | None = None  # the task of the latest commit (awaiting it)
+        self._busy = 0  # user functions running (their tasks commit when they return)
+        self._ended = 0  # user functions that returned, ever
+        self._quiet: asyncio.Future[None] | None = None  # resolved when _busy drops to 0
+        self._round_trip: float | None = None
+        self.calls = 0  # sender round trips (each one or more service calls)
+
+    async def commit(self, updates: tuple[WireDict, ...]) -> None:
+        """Queue ``updates`` and return once they (and all queued before) are acknowledged."""
+        target = self._checkpointer.queue(*updates)
+        if self._sender is None and self._quiet_loop({asyncio.current_task(self._loop)}):
+            with contextlib.suppress(InvocationError):  # the checkpointer keeps it: raised below
+                self._checkpointer.wait_for(target)  # the loop's only task: nothing else could run meanwhile
+            self.calls += 1
+            self._checkpointer.raise_if_failed()
+            return
+        future: asyncio.Future[None] = self._loop.create_future()
+        self._waiters.append((target, future))
+        self._waiting_task = asyncio.current_task(self._loop)
+        if self._sender is None:
+            self._sender = self._loop.create_task(self._send())  # starts after the tasks ready in this turn
+        await future
+
+    def body_started(self) -> None:
+        """A user function starts: a sender about to call waits a moment for its commit."""
+        self._busy += 1
+
+    def body_ended(self) -> None:
+        self._busy -= 1
+        self._ended += 1
+        if not self._busy and self._quiet is not None and not self._quiet.done():
+            self._quiet.set_result(None)
+
+    async def _send(self) -> None:
+        try:
+            while self._waiters:
+                await self._gather()
+                target = max(target for target, _ in self._waiters)
+                started = time.monotonic()
+                with contextlib.suppress(InvocationError):  # the checkpointer keeps it: _settle fails every waiter
+                    if self._alone():
+                        self._checkpointer.wait_for(target)  # nothing else could run on the loop meanwhile
+                    else:
+                        await self._offload(self._checkpointer.wait_for, target)
+                self._measured(time.monotonic() - started)
+                self.calls += 1
+                self._settle()
+        finally:
+            self._sender = None
+
+    async def _gather(self) -> None:
+        """Let running user functions that keep returning join this call (a wave of gathered steps)."""
+        if not self._busy:
+            return
+        rt = self._round_trip
+        budget = (
+            GATHER_FIRST_SECONDS if rt is None else min(GATHER_MAX_SECONDS, max(GATHER_MIN_SECONDS, rt * GATHER_SHARE))
+        )
+        deadline = self._loop.time() + budget
+        while self._busy:
+            ended = self._ended
+            window = min(GATHER_IDLE_SECONDS, deadline - self._loop.time())
+            if window <= 0:
+                return
+            quiet = self._quiet = self._loop.create_future()
+            timer = self._loop.call_later(window, _resolve, quiet)
+            try:
+                await quiet
+            finally:
+                timer.cancel()
+                self._quiet = None
+            if self._ended == ended:
+                return  # none returned for a whole window: the ones still running are slow
+
+    def _alone(self) -> bool:
+        """Whether the one task waiting is the only one the loop has (besides this sender), and no thread works.
+
+        Then blocking the loop for the call delays nothing: sequential code pays no thread hop per commit.
+        Any other task (a gathered step, a background task, a timer's task) sends the call from a thread.
+        """
+        return len(self._waiters) == 1 and self._quiet_loop({self._sender, self._waiting_task})
+
+    def _quiet_loop(self, tasks: set[asyncio.Task[Any] | None]) -> bool:
+        """No user function runs, no worker thread works, and the loop has no task but ``tasks``."""
+        if self._busy or not self._threads_idle():
+            return False
+        alive = asyncio.all_tasks(self._loop)
+        return len(alive) <= len(tasks) and alive <= tasks
+
+    def _measured(self, seconds: float) -> None:
+        self._round_trip = seconds if self._round_trip is None else self._round_trip + (seconds - self._round_trip) / 4
+
+    def _settle(self) -> None:
+        """Resolve the waiters the calls acknowledged; fail them all if the checkpointer failed."""
+        failure = self._checkpointer.failure
+        acknowledged = self._checkpointer.acknowledged
+        remaining = []
+        for target, future in self._waiters:
+            if future.done():  # its task was cancelled: its updates went (or go) out all the same
+                continue
+            if failure is not None:
+                future.set_exception(failure)
+            elif target <= acknowledged:
+                future.set_result(None)
+            else:
+                remaining.append((target, future))
+        self._waiters = remaining
+
+
+def _resolve(future: asyncio.Future[None]) -> None:
+    if not future.done():
+        future.set_result(None)
