@@ -147,10 +147,10 @@ class Checkpointer:
         InvocationError
             The call carrying them, or an earlier one, failed; nothing after it was recorded.
         """
-        with self._lock:
-            self._queue.extend(updates)
-            self._enqueued += len(updates)
-            self._wait_acknowledged(self._enqueued)
+        self._lock.acquire()
+        self._queue.extend(updates)
+        self._enqueued += len(updates)
+        self._wait_then_release(self._enqueued)
 
     def queue(self, *updates: WireDict) -> int:
         """Queue ``updates`` without waiting; returns the number :meth:`wait_for` waits for (the async driver).
@@ -165,8 +165,8 @@ class Checkpointer:
 
     def wait_for(self, target: int) -> None:
         """Return once update number ``target`` (from :meth:`queue`) and every one before it are acknowledged."""
-        with self._lock:
-            self._wait_acknowledged(target)
+        self._lock.acquire()
+        self._wait_then_release(target)
 
     @property
     def acknowledged(self) -> int:
@@ -175,8 +175,8 @@ class Checkpointer:
 
     def flush(self) -> None:
         """Send whatever is queued and wait for it (before the invocation returns)."""
-        with self._lock:
-            self._wait_acknowledged(self._enqueued)
+        self._lock.acquire()
+        self._wait_then_release(self._enqueued)
 
     def join(self) -> None:
         """A concurrent branch starts (or is about to): a leader may wait a moment for its updates."""
@@ -228,29 +228,38 @@ class Checkpointer:
             self._merge(operations)
 
     # -- the group commit -------------------------------------------------------------------------------
-    def _wait_acknowledged(self, target: int) -> None:
-        """With the lock held: lead calls or wait for them until update number ``target`` is acknowledged.
+    def _wait_then_release(self, target: int) -> None:
+        """Called with the lock held: lead calls or wait until update ``target`` is acknowledged; releases the lock.
 
         Each waiter sleeps on its own condition, woken only when its updates are acknowledged or when
         it is the next to lead: a hundred branches waiting cost one wake-up each per call, not a hundred.
+        A waiter woken because its updates are acknowledged returns without taking the lock again (the
+        count only grows): the branches a call releases do not queue behind each other for it.
         """
-        while self._acknowledged < target:
-            if self._failure is not None:
-                raise self._failure
-            if self._in_flight:
-                waiter = threading.Lock()  # held until the leader releases it: a one-shot wake-up, no Condition
-                waiter.acquire()
-                self._waiters.append((target, waiter))
-                if self._gatherer is not None:
-                    self._last_arrival = time.monotonic()
-                    self._wake_gatherer_if_all_waiting()
-                self._lock.release()
-                try:
+        held = True
+        try:
+            while self._acknowledged < target:
+                if self._failure is not None:
+                    raise self._failure
+                if self._in_flight:
+                    waiter = threading.Lock()  # held until the leader releases it: a one-shot wake-up, no Condition
                     waiter.acquire()
-                finally:
+                    self._waiters.append((target, waiter))
+                    if self._gatherer is not None:
+                        self._last_arrival = time.monotonic()
+                        self._wake_gatherer_if_all_waiting()
+                    self._lock.release()
+                    held = False
+                    waiter.acquire()
+                    if self._acknowledged >= target:
+                        return
                     self._lock.acquire()
-            else:
-                self._lead()
+                    held = True
+                else:
+                    self._lead()
+        finally:
+            if held:
+                self._lock.release()
 
     def _gather(self) -> None:
         """With the lock held: before a call, let running branches that are about to commit join it.
