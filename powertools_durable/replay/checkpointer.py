@@ -22,8 +22,10 @@ Guarantees:
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
+from collections import deque
 from collections.abc import Callable, Iterable
 from typing import Any
 
@@ -118,6 +120,7 @@ class Checkpointer:
         self._merge = merge
         self._lock = threading.Lock()  # guards the fields below
         self._waiters: list[tuple[int, threading.Lock]] = []  # (update number awaited, its condition)
+        self._relay: deque[threading.Lock] = deque()  # acknowledged waiters not woken yet: each wakes the next
         self._queue: list[WireDict] = []
         self._enqueued = 0  # updates ever enqueued; an update's number is its position in that sequence
         self._acknowledged = 0  # updates acknowledged by the service, a prefix of that sequence
@@ -250,7 +253,12 @@ class Checkpointer:
                         self._wake_gatherer_if_all_waiting()
                     self._lock.release()
                     held = False
-                    waiter.acquire()
+                    try:
+                        waiter.acquire()
+                    except BaseException:  # interrupted: it cannot pass the relay on, so wake all it would have
+                        self._relay_all()
+                        raise
+                    self._relay_next()
                     if self._acknowledged >= target:
                         return
                     self._lock.acquire()
@@ -348,21 +356,37 @@ class Checkpointer:
         self._wake()
 
     def _wake(self) -> None:
-        """With the lock held, after a call: wake the waiters it acknowledged, and one more to lead the next."""
+        """With the lock held, after a call: wake the waiters it acknowledged, and one more to lead the next.
+
+        The acknowledged ones are woken as a relay, each by the one before as it resumes: waking ten
+        threads at once cost the leader ~100 µs of wake-ups (each woken thread preempting it only to
+        wait for the interpreter), and they run one at a time under the GIL anyway.
+        """
         if self._failure is not None:
             for _, waiter in self._waiters:
                 waiter.release()
             self._waiters = []
+            self._relay_all()
             return
         remaining = []
         for target, waiter in self._waiters:
             if target <= self._acknowledged:
-                waiter.release()
+                self._relay.append(waiter)
             else:
                 remaining.append((target, waiter))
         if remaining and self._queue:
             remaining.pop(0)[1].release()  # its updates are queued: it sends them, and everything queued with them
         self._waiters = remaining
+        self._relay_next()
+
+    def _relay_next(self) -> None:
+        """Wake the next acknowledged waiter (it wakes the one after: see :meth:`_wake`)."""
+        with contextlib.suppress(IndexError):  # another thread took the last one
+            self._relay.popleft().release()
+
+    def _relay_all(self) -> None:
+        while self._relay:
+            self._relay_next()
 
     def _send(self, batch: list[WireDict]) -> InvocationError | None:
         """One CheckpointDurableExecution call and its answer's checks; the failure it ends in, if any."""
