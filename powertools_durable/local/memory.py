@@ -40,8 +40,11 @@ def _apply(update: WireDict, current: WireDict | None, now_ms: int, execution_ar
 
 
 def _public(op: WireDict) -> WireDict:
-    """The operation as the service returns it: without its private timer bookkeeping."""
-    return {k: v for k, v in op.items() if not k.startswith("_")}
+    """The operation as the service returns it: without its private timer bookkeeping (a copy)."""
+    for key in op:
+        if key[0] == "_":  # rare (a callback's timers, an invoke's outcome): most operations are copied in C
+            return {k: v for k, v in op.items() if not k.startswith("_")}
+    return dict(op)
 
 
 @dataclass
@@ -110,21 +113,21 @@ class InMemoryDurableService:
             raise CheckpointError("CheckpointDurableExecution failed: ServiceException (simulated)")
         if checkpoint_token != self._token:
             raise CheckpointError(f"CheckpointDurableExecution failed: stale checkpoint token {checkpoint_token}")
-        staged = dict(self.operations)
-        changed: list[str] = []
+        staged: dict[str, WireDict] = {}  # this call's operations: recorded all together, or none (a rejected update)
         for update in updates:
+            op_id = update["Id"]
+            current = staged[op_id] if op_id in staged else self.operations.get(op_id)
             try:
-                staged[update["Id"]] = _apply(update, staged.get(update["Id"]), self.now_ms, self.durable_execution_arn)
+                staged[op_id] = _apply(update, current, self.now_ms, self.durable_execution_arn)
             except InvalidUpdateError as exc:
                 raise CheckpointError(
                     f"CheckpointDurableExecution failed: InvalidParameterValueException: {exc}"
                 ) from exc
-            changed.append(update["Id"])
-        self.operations = staged
+        self.operations.update(staged)
         self.calls.append(CheckpointCall(self.invocation, [dict(u) for u in updates]))
         return {
             "CheckpointToken": self.new_token(),
-            "NewExecutionState": {"Operations": [_public(staged[i]) for i in dict.fromkeys(changed)]},
+            "NewExecutionState": {"Operations": [_public(op) for op in staged.values()]},
         }
 
     def get_execution_state(

@@ -25,7 +25,7 @@ from powertools_durable.exceptions import (
     NonDeterministicExecutionError,
 )
 from powertools_durable.operations.effects import Core, RunBody, drive
-from powertools_durable.serdes import SerDesContext, declared_serdes, deserialize, serialize
+from powertools_durable.serdes import SerDesContext, declared_serdes, deserialize, read_back, serialize
 from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import (
     CHECKPOINT_SIZE_LIMIT,
@@ -134,7 +134,7 @@ def child_core(
         elif payload is None:
             result = None
         else:
-            result = deserialize(serdes, payload, serdes_context)  # replay sees the same
+            result = read_back(serdes, value, payload, serdes_context)  # replay sees the same
         succeed = None if replay_children else _succeed_update(op.update, config, value, payload)
         if replay_children and plugins is not None:  # its SUCCEED is already recorded: reported on every run
             plugins.child_returned(op, None, is_replayed=True)

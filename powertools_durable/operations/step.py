@@ -26,6 +26,7 @@ from powertools_durable.serdes import (
     declared_serdes,
     deserialize,
     ensure_checkpointable,
+    read_back,
     serialize,
 )
 from powertools_durable.service.wire import (
@@ -144,7 +145,7 @@ def _outcome(
         if serialized is None:  # a custom serdes may write no payload: the step succeeds with None, as officially
             return update(OperationAction.SUCCEED), None, None  # type: ignore[return-value]
         payload = ensure_checkpointable(serialized, context)
-        result: T = deserialize(serdes, payload, context)  # replay must see the same value
+        result: T = read_back(serdes, value, payload, context)  # replay must see the same value
     except SerDesError as exc:
         failure = error_object(exc)
         return update(OperationAction.FAIL, Error=failure), None, failure  # type: ignore[return-value]

@@ -5,8 +5,11 @@ checkpoint call. A body that runs longer than the window (``POWERTOOLS_DURABLE_S
 default 5 ms) gets its queued START flushed in the background, so the history shows the step while
 it runs, and a process that dies mid-step leaves its StepStarted behind (conformance 3-12).
 
-One daemon thread per process watches every running step; it is started on first use and sleeps,
-idle, whenever no step runs. Watching a fast step costs a dict insert and delete under a lock.
+One daemon thread per process watches every running step; it is started on first use. Watching a
+fast step costs a dict insert and delete under a lock, and no wake-up of the thread: after the last
+step ended the thread keeps waking once per window for :data:`LINGER_SECONDS` (its next wake is then
+never later than a new step's deadline, so a step does not need to wake it), then sleeps until a
+step starts. Waking it for every step cost a thread switch per step (~40 µs per map item).
 """
 
 from __future__ import annotations
@@ -22,6 +25,7 @@ from powertools_durable.replay.checkpointer import Checkpointer
 
 ENV_STEP_START_AFTER_MS = "POWERTOOLS_DURABLE_STEP_START_AFTER_MS"
 DEFAULT_STEP_START_AFTER_MS = 5.0
+LINGER_SECONDS = 1.0  # how long the thread keeps waking once per window after the last step ended
 
 logger = logging.getLogger(__name__)
 
@@ -47,12 +51,15 @@ class StartWatch:
         self._running: dict[int, tuple[float, Checkpointer]] = {}
         self._keys = itertools.count()
         self._wake_at: float | None = None  # when the thread wakes next; None: idle, waiting for a step
+        self._period = 0.0  # the latest window watched: how often the thread wakes while it lingers
+        self._latest = 0.0  # the deadline of the latest step watched
         self._thread: threading.Thread | None = None
 
     def watch(self, checkpointer: Checkpointer, window: float) -> int:
         """Start watching a step whose START is queued on ``checkpointer``; returns the key for :meth:`done`."""
-        deadline = time.monotonic() + window
         with self._cond:
+            deadline = time.monotonic() + window  # under the lock: never before a lingering thread's next wake
+            self._period, self._latest = window, deadline
             key = next(self._keys)
             self._running[key] = (deadline, checkpointer)
             if self._wake_at is None or deadline < self._wake_at:
@@ -88,6 +95,10 @@ class StartWatch:
                 if self._running:
                     self._wake_at = min(deadline for deadline, _ in self._running.values())
                     self._cond.wait(self._wake_at - now)
+                elif now - self._latest < LINGER_SECONDS:
+                    period = max(self._period, 0.001)
+                    self._wake_at = now + period  # not later than the deadline of a step watched from now on
+                    self._cond.wait(period)
                 else:
                     self._wake_at = None
                     self._cond.wait()

@@ -33,7 +33,7 @@ from typing import Any
 from powertools_durable.exceptions import RetryableSerDesError, SerDesError
 from powertools_durable.serdes.allowed import NO_TYPES, AllowedTypes, declared_return_types
 from powertools_durable.serdes.base import JsonSerDes, PassThroughSerDes, SerDes, SerDesContext
-from powertools_durable.serdes.extended import ExtendedTypeSerDes, decode, encode
+from powertools_durable.serdes.extended import SCALAR_WRITERS, ExtendedTypeSerDes, decode, encode
 from powertools_durable.serdes.typed import DataclassSerDes, PydanticSerDes, TypedSerDes
 from powertools_durable.service.wire import CHECKPOINT_SIZE_LIMIT
 
@@ -53,6 +53,7 @@ __all__ = [
     "deserialize",
     "encode",
     "ensure_checkpointable",
+    "read_back",
     "serialize",
     "widened",
 ]
@@ -122,3 +123,14 @@ def deserialize(serdes: SerDes[Any] | None, data: str, context: SerDesContext) -
         raise SerDesError(
             f"cannot deserialize result of operation {context.operation_id}: {type(exc).__name__}: {exc}"
         ) from exc
+
+
+def read_back(serdes: SerDes[Any] | None, value: Any, payload: str, context: SerDesContext) -> Any:
+    """What a replay of ``payload`` (``value`` serialized) returns, so the first run returns the same.
+
+    A JSON scalar written by the default format (an ``int``, ``str``, ``bool`` or ``None``, exact
+    types) reads back equal and of the same type: ``value`` itself, without decoding the text again.
+    """
+    if value.__class__ in SCALAR_WRITERS and (serdes is None or serdes.__class__ is ExtendedTypeSerDes):
+        return value
+    return deserialize(serdes, payload, context)

@@ -312,3 +312,36 @@ def test_a_failure_while_the_leader_gathers_sends_nothing_and_fails_the_waiters(
     assert client.calls == []
     assert [str(e) for e in errors] == ["an earlier call failed (simulated)"]
     assert [u["Id"] for u in checkpointer.pending] == ["op-1"]
+
+
+def _parked(count: int) -> list[threading.Lock]:
+    locks = [threading.Lock() for _ in range(count)]
+    for lock in locks:
+        lock.acquire()
+    return locks
+
+
+def test_acknowledged_waiters_are_woken_as_a_relay_each_waking_the_next():
+    checkpointer, _ = make(RecordingClient())
+    locks = _parked(3)
+    checkpointer._acknowledged = 5
+    checkpointer._waiters = [(n, lock) for n, lock in zip((3, 4, 5), locks, strict=True)]
+    with checkpointer._lock:
+        checkpointer._wake()
+    assert [lock.locked() for lock in locks] == [False, True, True]  # the leader woke one
+    assert checkpointer._waiters == []
+    checkpointer._relay_next()  # what the first does as it resumes
+    checkpointer._relay_next()
+    assert [lock.locked() for lock in locks] == [False, False, False]
+    checkpointer._relay_next()  # the last finds nobody left: nothing to do
+
+
+def test_a_failure_wakes_every_waiter_and_every_relay_at_once():
+    checkpointer, _ = make(RecordingClient())
+    relayed, waiting = _parked(2), _parked(2)
+    checkpointer._relay.extend(relayed)
+    checkpointer._waiters = [(9, lock) for lock in waiting]
+    checkpointer.fail(CheckpointError("boom"))
+    with checkpointer._lock:
+        checkpointer._wake()
+    assert not any(lock.locked() for lock in relayed + waiting)
