@@ -27,15 +27,14 @@ import threading
 import time
 from collections import deque
 from collections.abc import Callable, Iterable
-from typing import Any
 
 from powertools_durable.exceptions import CheckpointError, GetExecutionStateError, InvocationError
+from powertools_durable.replay.batches import MAX_BATCH_BYTES, MAX_BATCH_UPDATES, take_batch
+from powertools_durable.service.answers import checked_marker, checked_operations, malformed
 from powertools_durable.service.client import DurableServiceClient
-from powertools_durable.service.envelope import operation_problem
 from powertools_durable.service.wire import WireDict
 
-MAX_BATCH_UPDATES = 250
-MAX_BATCH_BYTES = 750 * 1024  # what one call may carry; a single larger update (a 6 MB result) goes alone
+__all__ = ["MAX_BATCH_BYTES", "MAX_BATCH_UPDATES", "Checkpointer", "MergeOperations"]
 
 # How long a leader waits for running branches to commit with it (see Checkpointer._gather):
 GATHER_SHARE = 0.3  # at most this share of a round trip since the last branch arrived,
@@ -46,57 +45,6 @@ GATHER_CAP_SECONDS = 0.01  # and in all at most this, or one round trip when tha
 PIPELINE_IDLE_SECONDS = 0.001
 
 MergeOperations = Callable[[Iterable[WireDict]], None]
-
-
-def _update_size(update: WireDict) -> int:
-    """The bytes an update weighs in a request: its payload and error dominate; 200 covers the rest."""
-    size = 200
-    payload = update.get("Payload")
-    if isinstance(payload, str):
-        size += len(payload) if payload.isascii() else len(payload.encode())
-    error = update.get("Error")
-    if error:
-        size += sum(len(str(value)) for value in error.values()) if isinstance(error, dict) else len(str(error))
-    return size
-
-
-def take_batch(queue: list[WireDict]) -> list[WireDict]:
-    """Remove and return the longest prefix of ``queue`` that fits in one call (at least one update)."""
-    count, total = 0, 0
-    for update in queue:
-        size = _update_size(update)
-        if count and (count == MAX_BATCH_UPDATES or total + size > MAX_BATCH_BYTES):
-            break
-        count += 1
-        total += size
-    batch = queue[:count]
-    del queue[:count]
-    return batch
-
-
-def _malformed(operation: str, problem: str) -> str:
-    return f"{operation} answered with a malformed response ({problem}); the invocation will be retried"
-
-
-def checked_operations(operations: Any, operation: str) -> list[WireDict]:
-    """``operations`` from a service answer, checked for the fields the engine reads."""
-    if operations is None:
-        return []
-    if not isinstance(operations, list):
-        raise CheckpointError(_malformed(operation, f"Operations is a {type(operations).__name__}, not a list"))
-    for index, op in enumerate(operations):
-        problem = operation_problem(op)
-        if problem is not None:
-            raise CheckpointError(_malformed(operation, f"Operations[{index}]{problem[0]} {problem[1]}"))
-    return operations
-
-
-def _checked_marker(marker: Any, operation: str) -> str | None:
-    if marker is None or marker == "":
-        return None
-    if not isinstance(marker, str):
-        raise CheckpointError(_malformed(operation, f"NextMarker is a {type(marker).__name__}, not a string"))
-    return marker
 
 
 class Checkpointer:
@@ -221,9 +169,9 @@ class Checkpointer:
             try:
                 page = self.client.get_execution_state(self.durable_execution_arn, self._current_token(), marker)
                 if not isinstance(page, dict):
-                    raise GetExecutionStateError(_malformed(operation, f"a {type(page).__name__}, not an object"))
+                    raise GetExecutionStateError(malformed(operation, f"a {type(page).__name__}, not an object"))
                 operations = checked_operations(page.get("Operations"), operation)
-                marker = _checked_marker(page.get("NextMarker"), operation)
+                marker = checked_marker(page.get("NextMarker"), operation)
             except InvocationError as exc:
                 raise self.fail(exc) from None
             except Exception as exc:  # a client that raised something else: still transient, never a verdict
@@ -394,17 +342,17 @@ class Checkpointer:
         try:
             response = self.client.checkpoint(self.durable_execution_arn, self._current_token(), batch)
             if not isinstance(response, dict):
-                raise CheckpointError(_malformed(operation, f"a {type(response).__name__}, not an object"))
+                raise CheckpointError(malformed(operation, f"a {type(response).__name__}, not an object"))
             token = response.get("CheckpointToken")
             if token is not None and (not isinstance(token, str) or not token):
-                raise CheckpointError(_malformed(operation, "CheckpointToken is not a non-empty string"))
+                raise CheckpointError(malformed(operation, "CheckpointToken is not a non-empty string"))
             state = response.get("NewExecutionState")
             if state is None:
                 state = {}
             if not isinstance(state, dict):
-                raise CheckpointError(_malformed(operation, f"NewExecutionState is a {type(state).__name__}"))
+                raise CheckpointError(malformed(operation, f"NewExecutionState is a {type(state).__name__}"))
             operations = checked_operations(state.get("Operations"), operation)
-            marker = _checked_marker(state.get("NextMarker"), operation)
+            marker = checked_marker(state.get("NextMarker"), operation)
         except InvocationError as exc:
             return exc
         except Exception as exc:  # a client that raised something else: still transient, never a verdict

@@ -8,7 +8,8 @@ from typing import Any
 import pytest
 
 from powertools_durable.exceptions import CheckpointError, InvocationError
-from powertools_durable.replay.checkpointer import MAX_BATCH_BYTES, MAX_BATCH_UPDATES, Checkpointer
+from powertools_durable.replay.batches import MAX_BATCH_BYTES, MAX_BATCH_UPDATES
+from powertools_durable.replay.checkpointer import Checkpointer
 from powertools_durable.service.wire import WireDict
 
 ARN = "arn:aws:lambda:us-east-1:123456789012:function:f:$LATEST/durable-execution/f/e"
