@@ -74,13 +74,7 @@ def run_body(effect: RunBody, state: ExecutionState) -> Any:
     if effect.enter is not None:
         with entered(effect.enter):
             return call_body(effect, state)
-    if effect.watch is None:
-        return call_body(effect, state)
-    key = WATCH.watch(state.checkpointer, effect.watch)
-    try:
-        return call_body(effect, state)
-    finally:
-        WATCH.done(key)
+    return watched(effect, state, call_body)
 
 
 def watched(effect: RunBody, state: ExecutionState, call: Callable[[RunBody, ExecutionState], T]) -> T:
