@@ -342,12 +342,12 @@ def test_invalid_min_successful_fails_before_any_operation(service):
 
 def test_a_branch_still_running_when_the_batch_completes_records_nothing_more(service):
     # GIVEN a branch blocked inside its first step, and a branch that succeeds at once, first_successful
-    release, finished = threading.Event(), threading.Event()
+    release, finished, blocked = threading.Event(), threading.Event(), threading.Event()
     second_step_ran: list[bool] = []
 
     def slow(c: DurableContext) -> str:
         try:
-            c.step(lambda _: release.wait(5) and "late", name="blocked")
+            c.step(lambda _: blocked.set() or (release.wait(5) and "late"), name="blocked")
             c.step(lambda _: second_step_ran.append(True) or "never", name="after")
             return "slow"
         finally:
@@ -356,7 +356,9 @@ def test_a_branch_still_running_when_the_batch_completes_records_nothing_more(se
     @bind(service)
     def handler(event: Any, context: DurableContext) -> list[str]:
         config = ParallelConfig(completion_config=CompletionConfig.first_successful())
-        result = context.parallel([slow, lambda c: "fast"], config=config)
+        # the fast branch finishes once the slow one is inside its step (else, on a loaded machine, the
+        # batch may complete before the slow branch's thread ran at all)
+        result = context.parallel([slow, lambda c: blocked.wait(5) and "fast"], config=config)
         return [item.status.value for item in result.all]
 
     # WHEN the batch completes on the fast branch, and the slow one is released afterwards
