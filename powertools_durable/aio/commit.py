@@ -4,8 +4,8 @@ A task that needs updates acknowledged queues them on the invocation's
 :class:`~powertools_durable.replay.checkpointer.Checkpointer` (on the loop, no lock held for long)
 and awaits a future. The first such task of a loop turn schedules one sender task; it runs after
 every task already ready in that turn, so all their updates go in the same call. The sender does
-the blocking call on a worker thread through :meth:`Checkpointer.wait_for` (on the loop itself when
-the task waiting is the loop's only one: nothing else could run meanwhile), so the checkpointer's
+the blocking call on a worker thread through :meth:`Checkpointer.wait_for`, or on the loop itself when
+nothing else could run on it meanwhile (see :meth:`LoopCommitter._loop_idle`), so the checkpointer's
 guarantees hold unchanged: order, tokens chained, batch limits, one call in flight (shared with
 operations still run on threads), and a failure that fails every waiter and keeps the updates.
 
@@ -65,7 +65,6 @@ class LoopCommitter:
         self._threads_idle = threads_idle
         self._waiters: list[tuple[int, asyncio.Future[None]]] = []
         self._sender: asyncio.Task[None] | None = None
-        self._waiting_task: asyncio.Task[Any] | None = None  # the task of the latest commit (awaiting it)
         self._busy = 0  # user functions running (their tasks commit when they return)
         self._ended = 0  # user functions that returned, ever
         self._quiet: asyncio.Future[None] | None = None  # resolved when _busy drops to 0
@@ -75,15 +74,14 @@ class LoopCommitter:
     async def commit(self, updates: tuple[WireDict, ...]) -> None:
         """Queue ``updates`` and return once they (and all queued before) are acknowledged."""
         target = self._checkpointer.queue(*updates)
-        if self._sender is None and self._quiet_loop({asyncio.current_task(self._loop)}):
+        if self._sender is None and self._loop_idle():
             with contextlib.suppress(InvocationError):  # the checkpointer keeps it: raised below
-                self._checkpointer.wait_for(target)  # the loop's only task: nothing else could run meanwhile
+                self._checkpointer.wait_for(target)  # nothing else could run on the loop meanwhile
             self.calls += 1
             self._checkpointer.raise_if_failed()
             return
         future: asyncio.Future[None] = self._loop.create_future()
         self._waiters.append((target, future))
-        self._waiting_task = asyncio.current_task(self._loop)
         if self._sender is None:
             self._sender = self._loop.create_task(self._send())  # starts after the tasks ready in this turn
         await future
@@ -105,7 +103,7 @@ class LoopCommitter:
                 target = max(target for target, _ in self._waiters)
                 started = time.monotonic()
                 with contextlib.suppress(InvocationError):  # the checkpointer keeps it: _settle fails every waiter
-                    if self._alone():
+                    if self._loop_idle():
                         self._checkpointer.wait_for(target)  # nothing else could run on the loop meanwhile
                     else:
                         await self._offload(self._checkpointer.wait_for, target)
@@ -139,20 +137,31 @@ class LoopCommitter:
             if self._ended == ended:
                 return  # none returned for a whole window: the ones still running are slow
 
-    def _alone(self) -> bool:
-        """Whether the one task waiting is the only one the loop has (besides this sender), and no thread works.
+    def _loop_idle(self) -> bool:
+        """Whether nothing but this call could run on the loop while it flies, so blocking the loop delays nothing.
 
-        Then blocking the loop for the call delays nothing: sequential code pays no thread hop per commit.
-        Any other task (a gathered step, a background task, a timer's task) sends the call from a thread.
+        True when no user function runs, no worker thread of the invocation works, the loop has no
+        callback ready, no timer pending and no socket watched, and every task waits for a commit
+        (directly, or through the tasks and gathers it awaits): a gather of steps, or sequential code.
+        Then the call is made on the loop's own thread, without two thread hops (a third of a gather's
+        cost). A task waiting for anything else (a thread's result, an event) keeps the call on a thread.
+        A loop or task that is not asyncio's own (uvloop) is never blocked: its internals are not known.
         """
-        return len(self._waiters) == 1 and self._quiet_loop({self._sender, self._waiting_task})
-
-    def _quiet_loop(self, tasks: set[asyncio.Task[Any] | None]) -> bool:
-        """No user function runs, no worker thread works, and the loop has no task but ``tasks``."""
         if self._busy or not self._threads_idle():
             return False
-        alive = asyncio.all_tasks(self._loop)
-        return len(alive) <= len(tasks) and alive <= tasks
+        loop = self._loop
+        ready, timers, selector = (getattr(loop, name, None) for name in ("_ready", "_scheduled", "_selector"))
+        if ready is None or timers is None or selector is None:
+            return False
+        if ready or any(not timer.cancelled() for timer in timers):
+            return False
+        own = getattr(loop, "_ssock", None)  # the loop's self-pipe: how threads wake it
+        watched = selector.get_map()
+        if len(watched) > 1 or (watched and (own is None or own.fileno() not in watched)):
+            return False
+        commits = {id(future) for _, future in self._waiters}
+        current = asyncio.current_task(loop)
+        return all(task is current or _waits_for(task, commits) for task in asyncio.all_tasks(loop))
 
     def _measured(self, seconds: float) -> None:
         self._round_trip = seconds if self._round_trip is None else self._round_trip + (seconds - self._round_trip) / 4
@@ -172,6 +181,28 @@ class LoopCommitter:
             else:
                 remaining.append((target, future))
         self._waiters = remaining
+
+
+def _waits_for(awaited: Any, commits: set[int], depth: int = 0) -> bool:
+    """Whether ``awaited`` (a task, a gather, a future) can only end once one of the ``commits`` futures does."""
+    if id(awaited) in commits:
+        return True
+    if depth > 8 or awaited.done():
+        return False
+    if isinstance(awaited, asyncio.Task):
+        return _waits_for(getattr(awaited, "_fut_waiter", None) or _NOTHING, commits, depth + 1)
+    children = getattr(awaited, "_children", None)  # asyncio.gather's future
+    return bool(children) and all(child.done() or _waits_for(child, commits, depth + 1) for child in children)
+
+
+class _Nothing:
+    """What a task that waits for nothing known waits for."""
+
+    def done(self) -> bool:
+        return True
+
+
+_NOTHING = _Nothing()
 
 
 def _resolve(future: asyncio.Future[None]) -> None:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import socket
 import threading
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -178,3 +179,45 @@ def test_a_lone_task_commits_from_the_loop_thread_and_any_other_task_sends_it_to
     assert client.threads[0] == loop_thread
     assert client.threads[1] != loop_thread
     assert [ids(updates) for _, updates in client.calls] == [["op-0"], ["op-1"]]
+
+
+def test_tasks_that_all_wait_for_the_commit_have_it_made_on_the_loop_thread():
+    # GIVEN fifty tasks committing in one loop turn, and nothing else on the loop
+    client = ThreadRecordingClient()
+
+    async def scenario(committer: LoopCommitter, checkpointer: Checkpointer) -> None:
+        await asyncio.gather(*(committer.commit((update(n),)) for n in range(50)))
+
+    # WHEN their commit is sent
+    run(scenario, client)
+
+    # THEN one call carried them all, made on the loop's thread (nothing else could run while it flew)
+    assert client.threads == [threading.main_thread().name]
+    assert [len(updates) for _, updates in client.calls] == [50]
+
+
+def test_a_task_watching_a_socket_or_a_timer_has_the_commit_made_from_a_thread():
+    # GIVEN commits made while another task waits for data on a socket, then while one sleeps
+    client = ThreadRecordingClient()
+
+    async def scenario(committer: LoopCommitter, checkpointer: Checkpointer) -> None:
+        ours, theirs = socket.socketpair()  # theirs stays open: nothing arrives
+        reader, writer = await asyncio.open_connection(sock=ours)
+        reading = asyncio.ensure_future(reader.read(1))  # the loop watches the socket for this task
+        await asyncio.sleep(0)
+        await asyncio.gather(*(committer.commit((update(n),)) for n in range(2)))
+        reading.cancel()
+        writer.close()
+        theirs.close()
+        sleeping = asyncio.ensure_future(asyncio.sleep(60))  # the loop holds a timer for this task
+        await asyncio.sleep(0)
+        await asyncio.gather(*(committer.commit((update(n),)) for n in range(2, 4)))
+        sleeping.cancel()
+
+    # WHEN both commits run
+    run(scenario, client)
+
+    # THEN neither call blocked the loop: both were made from a worker thread
+    loop_thread = threading.main_thread().name
+    assert len(client.threads) == 2
+    assert loop_thread not in client.threads
