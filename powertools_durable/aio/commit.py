@@ -191,8 +191,10 @@ def _waits_for(awaited: Any, commits: set[int], depth: int = 0) -> bool:
         return False
     if isinstance(awaited, asyncio.Task):
         return _waits_for(getattr(awaited, "_fut_waiter", None) or _NOTHING, commits, depth + 1)
-    children = getattr(awaited, "_children", None)  # asyncio.gather's future
-    return bool(children) and all(child.done() or _waits_for(child, commits, depth + 1) for child in children)
+    children: list[asyncio.Future[Any]] | None = getattr(awaited, "_children", None)  # asyncio.gather's future
+    if not children:
+        return False
+    return all(child.done() or _waits_for(child, commits, depth + 1) for child in children)
 
 
 class _Nothing:
