@@ -18,7 +18,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Generator
 from typing import Any
 
 from powertools_durable.exceptions import InvocationError
@@ -69,32 +69,71 @@ class LoopCommitter:
         self._ended = 0  # user functions that returned, ever
         self._quiet: asyncio.Future[None] | None = None  # resolved when _busy drops to 0
         self._round_trip: float | None = None
+        self._watched: dict[int, float] = {}  # bodies on the loop whose START is queued: when it must be sent
+        self._watch_keys = 0
+        self._watch_timer: asyncio.TimerHandle | None = None
         self.calls = 0  # sender round trips (each one or more service calls)
 
-    async def commit(self, updates: tuple[WireDict, ...]) -> None:
-        """Queue ``updates`` and return once they (and all queued before) are acknowledged."""
+    def commit(self, updates: tuple[WireDict, ...]) -> Awaitable[None]:
+        """Queue ``updates``; the awaitable returned ends once they (and all queued before) are acknowledged.
+
+        Not a coroutine: the step's task awaits the future itself (one coroutine frame fewer per commit).
+        Made on the loop's thread when nothing else could run (then already acknowledged, or raising).
+        """
         target = self._checkpointer.queue(*updates)
         if self._sender is None and self._loop_idle():
             with contextlib.suppress(InvocationError):  # the checkpointer keeps it: raised below
                 self._checkpointer.wait_for(target)  # nothing else could run on the loop meanwhile
             self.calls += 1
             self._checkpointer.raise_if_failed()
-            return
+            return _DONE
         future: asyncio.Future[None] = self._loop.create_future()
         self._waiters.append((target, future))
         if self._sender is None:
             self._sender = self._loop.create_task(self._send())  # starts after the tasks ready in this turn
-        await future
+        return future
 
     def body_started(self) -> None:
         """A user function starts: a sender about to call waits a moment for its commit."""
         self._busy += 1
 
-    def body_ended(self) -> None:
+    def body_ended(self, watched: int | None = None) -> None:
+        """A user function returned or raised (``watched``: what :meth:`watch` returned for it)."""
         self._busy -= 1
         self._ended += 1
+        if watched is not None:
+            self._watched.pop(watched, None)  # gone once its START was sent
         if not self._busy and self._quiet is not None and not self._quiet.done():
             self._quiet.set_result(None)
+
+    def watch(self, window: float) -> int:
+        """A body runs on the loop with its START queued: the START is sent if it runs ``window`` seconds.
+
+        The loop's own start watch (the sync one takes a lock and a thread per process): one timer for
+        every body watched, checked when the oldest one's window ends; a dict entry per body.
+        """
+        key = self._watch_keys
+        self._watch_keys += 1
+        self._watched[key] = self._loop.time() + window
+        if self._watch_timer is None:
+            self._watch_timer = self._loop.call_at(self._watched[key], self._watch_due)
+        return key
+
+    def _watch_due(self) -> None:
+        """The oldest watched body outran its window: send what is queued (its START) now."""
+        self._watch_timer = None
+        now = self._loop.time()
+        due = [key for key, deadline in self._watched.items() if deadline <= now]
+        for key in due:
+            del self._watched[key]  # sent once
+        if due:
+            flushed: asyncio.Future[None] = self._loop.create_future()  # nobody awaits it: a failure is the steps'
+            flushed.add_done_callback(_consumed)
+            self._waiters.append((self._checkpointer.queue(), flushed))
+            if self._sender is None:
+                self._sender = self._loop.create_task(self._send())
+        if self._watched:
+            self._watch_timer = self._loop.call_at(min(self._watched.values()), self._watch_due)
 
     async def _send(self) -> None:
         try:
@@ -149,6 +188,9 @@ class LoopCommitter:
         """
         if self._busy or not self._threads_idle():
             return False
+        if self._watch_timer is not None and not self._watched:  # left armed by bodies that ended since
+            self._watch_timer.cancel()
+            self._watch_timer = None
         loop = self._loop
         ready, timers, selector = (getattr(loop, name, None) for name in ("_ready", "_scheduled", "_selector"))
         if ready is None or timers is None or selector is None:
@@ -159,9 +201,7 @@ class LoopCommitter:
         watched = selector.get_map()
         if len(watched) > 1 or (watched and (own is None or own.fileno() not in watched)):
             return False
-        commits = {id(future) for _, future in self._waiters}
-        current = asyncio.current_task(loop)
-        return all(task is current or _waits_for(task, commits) for task in asyncio.all_tasks(loop))
+        return _all_wait_for(asyncio.all_tasks(loop), asyncio.current_task(loop), self._waiters)
 
     def _measured(self, seconds: float) -> None:
         self._round_trip = seconds if self._round_trip is None else self._round_trip + (seconds - self._round_trip) / 4
@@ -183,18 +223,38 @@ class LoopCommitter:
         self._waiters = remaining
 
 
-def _waits_for(awaited: Any, commits: set[int], depth: int = 0) -> bool:
-    """Whether ``awaited`` (a task, a gather, a future) can only end once one of the ``commits`` futures does."""
-    if id(awaited) in commits:
+def _all_wait_for(tasks: set[asyncio.Task[Any]], current: Any, waiters: list[tuple[int, asyncio.Future[None]]]) -> bool:
+    """Whether every task but ``current`` can only go on once one of the ``waiters``' futures is resolved.
+
+    A task waits for a commit directly, or for a gather (or a task) whose unfinished parts do.
+    """
+    known = {id(future) for _, future in waiters}  # what waits for a commit: the futures, then their tasks
+    indirect = []
+    for task in tasks:
+        if task is current:
+            continue
+        awaited = getattr(task, "_fut_waiter", None)
+        if awaited is None:  # ready to run, or not asyncio's own task
+            return False
+        if id(awaited) in known:
+            known.add(id(task))
+        else:
+            indirect.append(awaited)
+    return all(_waits_for(awaited, known) for awaited in indirect)
+
+
+def _waits_for(awaited: Any, known: set[int], depth: int = 0) -> bool:
+    """Whether ``awaited`` (a task, a gather, a future) can only end once something in ``known`` does."""
+    if id(awaited) in known:
         return True
     if depth > 8 or awaited.done():
         return False
     if isinstance(awaited, asyncio.Task):
-        return _waits_for(getattr(awaited, "_fut_waiter", None) or _NOTHING, commits, depth + 1)
+        return _waits_for(getattr(awaited, "_fut_waiter", None) or _NOTHING, known, depth + 1)
     children: list[asyncio.Future[Any]] | None = getattr(awaited, "_children", None)  # asyncio.gather's future
     if not children:
         return False
-    return all(child.done() or _waits_for(child, commits, depth + 1) for child in children)
+    return all(child.done() or _waits_for(child, known, depth + 1) for child in children)
 
 
 class _Nothing:
@@ -205,6 +265,22 @@ class _Nothing:
 
 
 _NOTHING = _Nothing()
+
+
+class _Acknowledged:
+    """What :meth:`LoopCommitter.commit` returns when it made the call itself: awaiting it returns at once."""
+
+    def __await__(self) -> Generator[Any, None, None]:
+        return
+        yield  # a generator that ends at once
+
+
+_DONE = _Acknowledged()
+
+
+def _consumed(future: asyncio.Future[None]) -> None:
+    if not future.cancelled():
+        future.exception()  # retrieved: no "never retrieved" warning; the steps waiting raise it
 
 
 def _resolve(future: asyncio.Future[None]) -> None:

@@ -22,7 +22,6 @@ from typing import TYPE_CHECKING, Any, TypeVar
 
 from powertools_durable.current import entered
 from powertools_durable.operations.effects import Core, RunBody, call_body, watched
-from powertools_durable.replay.start_watch import WATCH
 
 if TYPE_CHECKING:
     from powertools_durable.aio.commit import LoopCommitter
@@ -34,18 +33,36 @@ T = TypeVar("T")
 
 
 async def drive_async(core: Core[T], state: ExecutionState, runner: AsyncRunner) -> T:
-    """Run ``core`` to its end on the loop; a failed effect is thrown back in where the operation yielded."""
+    """Run ``core`` to its end on the loop; a failed effect is thrown back in where the operation yielded.
+
+    The hot path (an update without plugins, an ``async def`` body) is written out here rather than in
+    helper coroutines: each coroutine frame is created, and resumed after every await, once per step.
+    """
     committer = runner.committer
+    plugins = state.plugins
     send: Any = None
+    effect: Any  # an update (a dict) or a RunBody
     try:
         effect = core.send(None)
         while True:
             try:
-                if effect.__class__ is dict:
-                    await _commit(effect, state, committer)  # a dict: an update
+                if effect.__class__ is dict:  # an update
+                    if plugins is None:
+                        await committer.commit((effect,))
+                    else:
+                        await _commit_with_plugins(effect, plugins, committer)
                     send = None
+                elif effect.enter is None and _on_loop(effect.func):  # an async def body: on the loop, in this task
+                    committer.body_started()
+                    key = None if effect.watch is None else committer.watch(effect.watch)
+                    try:
+                        if effect.guard and state.step_guard is not None:
+                            state.step_guard(effect.op)
+                        send = await _resolved(effect.func(effect.arg))
+                    finally:
+                        committer.body_ended(key)
                 else:
-                    send = await _run_body(effect, state, runner)  # type: ignore[arg-type]
+                    send = await _run_body(effect, state, runner)
             except BaseException as exc:
                 effect = core.throw(exc)
                 continue
@@ -54,35 +71,24 @@ async def drive_async(core: Core[T], state: ExecutionState, runner: AsyncRunner)
         return stop.value  # type: ignore[no-any-return]
 
 
-async def _commit(update: WireDict, state: ExecutionState, committer: LoopCommitter) -> None:
+async def _commit_with_plugins(update: WireDict, plugins: Any, committer: LoopCommitter) -> None:
     """``state.checkpoint(update)``, awaited: the plugins see the update, then what the call finished."""
-    plugins = state.plugins
-    if plugins is None:
-        await committer.commit((update,))
-        return
     plugins.before_update(update)
     await committer.commit((update,))
     plugins.drain()
 
 
 async def _run_body(effect: RunBody, state: ExecutionState, runner: AsyncRunner) -> Any:
+    """A child's function (its context entered) or a plain ``def`` body (on a worker thread)."""
     committer = runner.committer
     committer.body_started()
     try:
         if effect.guard and state.step_guard is not None:
             state.step_guard(effect.op)
-        func = effect.func
         if effect.enter is not None:
             with entered(effect.enter):
-                return await _resolved(func(effect.arg))
-        if not is_async_function(func):
-            return await _on_thread(effect, state, runner)
-        key = None if effect.watch is None else WATCH.watch(state.checkpointer, effect.watch)
-        try:
-            return await _resolved(func(effect.arg))
-        finally:
-            if key is not None:
-                WATCH.done(key)
+                return await _resolved(effect.func(effect.arg))
+        return await _on_thread(effect, state, runner)
     finally:
         committer.body_ended()
 
@@ -117,6 +123,12 @@ def _resolved(value: Any) -> Awaitable[Any]:
 
 async def _ready(value: T) -> T:
     return value
+
+
+def _on_loop(func: Callable[..., Any]) -> bool:
+    """``is_async_function``, with the common case (a plain ``async def``) checked first, inline."""
+    code = getattr(func, "__code__", None)
+    return (code is not None and code.co_flags & CO_COROUTINE != 0) or is_async_function(func)
 
 
 def is_async_function(func: Callable[..., Any]) -> bool:

@@ -13,6 +13,21 @@ from typing import Any
 
 from powertools_durable.service.wire import OperationAction, OperationStatus, OperationType, WireDict
 
+# Enum members bound once for the transitions every step goes through (a member looked up on its
+# class costs three times a global's lookup; a fan-out applies thousands of updates per call).
+_SUCCEEDED, _FAILED, _STARTED, _PENDING = (
+    OperationStatus.SUCCEEDED,
+    OperationStatus.FAILED,
+    OperationStatus.STARTED,
+    OperationStatus.PENDING,
+)
+_START, _SUCCEED, _FAIL, _RETRY = (
+    OperationAction.START,
+    OperationAction.SUCCEED,
+    OperationAction.FAIL,
+    OperationAction.RETRY,
+)
+
 
 class InvalidUpdateError(ValueError):
     """The update is not allowed for this operation in its current state."""
@@ -36,24 +51,24 @@ def apply_step(update: WireDict, current: WireDict | None, now_ms: int) -> WireD
     action = update["Action"]
     details: WireDict = dict((current or {}).get("StepDetails") or {})
     details.setdefault("Attempt", 0)
-    if current is not None and current["Status"] in (OperationStatus.SUCCEEDED, OperationStatus.FAILED):
+    if current is not None and current["Status"] in (_SUCCEEDED, _FAILED):
         raise InvalidUpdateError(f"step {update['Id']} is already {current['Status']}")
-    if action == OperationAction.START:
-        op = _base(update, current, OperationStatus.STARTED, now_ms)
+    if action == _START:
+        op = _base(update, current, _STARTED, now_ms)
         details.pop("NextAttemptTimestamp", None)
-    elif action == OperationAction.SUCCEED:
-        op = _end(_base(update, current, OperationStatus.SUCCEEDED, now_ms), now_ms)
+    elif action == _SUCCEED:
+        op = _end(_base(update, current, _SUCCEEDED, now_ms), now_ms)
         if update.get("Payload") is not None:
             details["Result"] = update["Payload"]
         details.pop("NextAttemptTimestamp", None)
-    elif action == OperationAction.FAIL:
-        op = _end(_base(update, current, OperationStatus.FAILED, now_ms), now_ms)
+    elif action == _FAIL:
+        op = _end(_base(update, current, _FAILED, now_ms), now_ms)
         details["Attempt"] += 1
         details["Error"] = update.get("Error") or {}
         details.pop("NextAttemptTimestamp", None)
-    elif action == OperationAction.RETRY:
+    elif action == _RETRY:
         delay = int(((update.get("StepOptions") or {}).get("NextAttemptDelaySeconds")) or 0)
-        op = _base(update, current, OperationStatus.PENDING, now_ms)
+        op = _base(update, current, _PENDING, now_ms)
         details["Attempt"] += 1
         # A failed attempt's RETRY carries its Error; a wait_for_condition poll's RETRY carries the
         # polled state as its Payload, which the next attempt reads back as the step's Result.

@@ -32,6 +32,11 @@ def run(scenario: Callable[[LoopCommitter, Checkpointer], Awaitable[Any]], clien
     return asyncio.run(main())
 
 
+async def committing(committer: LoopCommitter, n: int) -> None:
+    """What a step's task does: queue its update and await the acknowledgement."""
+    await committer.commit((update(n),))
+
+
 def ids(updates: list[WireDict]) -> list[str]:
     return [u["Id"] for u in updates]
 
@@ -41,7 +46,7 @@ def test_the_commits_of_one_loop_turn_share_one_call_in_order():
     client = RecordingClient()
 
     async def scenario(committer: LoopCommitter, checkpointer: Checkpointer) -> None:
-        await asyncio.gather(*(committer.commit((update(n),)) for n in range(100)))
+        await asyncio.gather(*(committing(committer, n) for n in range(100)))
 
     # WHEN they all await their acknowledgement
     run(scenario, client)
@@ -57,9 +62,9 @@ def test_commits_made_while_a_call_flies_go_in_the_next_call_with_the_token_chai
     client.gate = threading.Event()
 
     async def scenario(committer: LoopCommitter, checkpointer: Checkpointer) -> list[str]:
-        first = asyncio.ensure_future(committer.commit((update(0),)))
+        first = asyncio.ensure_future(committing(committer, 0))
         await asyncio.to_thread(client.entered.wait, 10)  # the first call is in flight
-        later = [asyncio.ensure_future(committer.commit((update(n),))) for n in (1, 2, 3)]
+        later = [asyncio.ensure_future(committing(committer, n)) for n in (1, 2, 3)]
         await asyncio.sleep(0)
         client.gate.set()  # type: ignore[union-attr]
         await asyncio.gather(first, *later)
@@ -80,8 +85,8 @@ def test_a_failed_call_fails_every_awaiter_with_one_error_and_keeps_the_updates(
     client.fail_on_call = 1
 
     async def scenario(committer: LoopCommitter, checkpointer: Checkpointer) -> tuple[list[Any], list[WireDict]]:
-        outcomes = await asyncio.gather(*(committer.commit((update(n),)) for n in range(5)), return_exceptions=True)
-        later = await asyncio.gather(committer.commit((update(9),)), return_exceptions=True)
+        outcomes = await asyncio.gather(*(committing(committer, n) for n in range(5)), return_exceptions=True)
+        later = await asyncio.gather(committing(committer, 9), return_exceptions=True)
         return [*outcomes, *later], checkpointer.pending
 
     # WHEN five tasks commit in one turn, and one more after the failure
@@ -100,7 +105,7 @@ def test_a_task_cancelled_while_it_awaits_its_commit_neither_loses_nor_duplicate
     client.gate = threading.Event()
 
     async def scenario(committer: LoopCommitter, checkpointer: Checkpointer) -> None:
-        first = asyncio.ensure_future(committer.commit((update(0),)))
+        first = asyncio.ensure_future(committing(committer, 0))
         await asyncio.to_thread(client.entered.wait, 10)
 
         async def awaiting() -> None:
@@ -186,7 +191,7 @@ def test_tasks_that_all_wait_for_the_commit_have_it_made_on_the_loop_thread():
     client = ThreadRecordingClient()
 
     async def scenario(committer: LoopCommitter, checkpointer: Checkpointer) -> None:
-        await asyncio.gather(*(committer.commit((update(n),)) for n in range(50)))
+        await asyncio.gather(*(committing(committer, n) for n in range(50)))
 
     # WHEN their commit is sent
     run(scenario, client)
@@ -205,13 +210,13 @@ def test_a_task_watching_a_socket_or_a_timer_has_the_commit_made_from_a_thread()
         reader, writer = await asyncio.open_connection(sock=ours)
         reading = asyncio.ensure_future(reader.read(1))  # the loop watches the socket for this task
         await asyncio.sleep(0)
-        await asyncio.gather(*(committer.commit((update(n),)) for n in range(2)))
+        await asyncio.gather(*(committing(committer, n) for n in range(2)))
         reading.cancel()
         writer.close()
         theirs.close()
         sleeping = asyncio.ensure_future(asyncio.sleep(60))  # the loop holds a timer for this task
         await asyncio.sleep(0)
-        await asyncio.gather(*(committer.commit((update(n),)) for n in range(2, 4)))
+        await asyncio.gather(*(committing(committer, n) for n in range(2, 4)))
         sleeping.cancel()
 
     # WHEN both commits run
