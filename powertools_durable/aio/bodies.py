@@ -94,6 +94,9 @@ class BodyRunner:
         with self._lock:
             finished, self._finished = self._finished, []
             self._signalled = False
+        if not self._queue and self._spawn_timer is not None:  # nothing left to spawn for: no timer left pending
+            self._spawn_timer.cancel()
+            self._spawn_timer = None
         for future, result, error in finished:
             if future.done():
                 continue

@@ -57,6 +57,7 @@ _SUCCEEDED, _PENDING, _STARTED, _READY = (
 )
 _AT_MOST_ONCE = StepSemantics.AT_MOST_ONCE_PER_RETRY
 _new = tuple.__new__
+_object_new = object.__new__
 
 
 def run_step(ctx: DurableContext, func: Callable[[StepContext], T], name: str | None, config: StepConfig | None) -> T:
@@ -120,7 +121,7 @@ def step_attempt(ctx: DurableContext, func: Callable[[StepContext], T], opened: 
             watch = ctx.state.step_start_window  # from when the body starts running (a queued body is not)
 
     logger = ctx.logger.for_operation(ctx.state.durable_execution_arn, op.parent_id, op.id, name, attempt)
-    step_context = StepContext(logger, attempt, operation_id=op.id, operation_name=name)
+    step_context = _new_step_context(logger, attempt, op.id, name)
     try:
         value = yield _new(RunBody, (func, step_context, op, attempt, watch, True, False, None))  # RunBody(...), in C
     except Exception as exc:
@@ -132,6 +133,23 @@ def step_attempt(ctx: DurableContext, func: Callable[[StepContext], T], opened: 
     if failure is not None:
         raise operation_error(StepError, failure) from None  # what a replay of the FAILED step raises
     return result
+
+
+def _new_step_context(logger: Any, attempt: int, operation_id: str, name: str | None) -> StepContext:
+    """``StepContext(logger, attempt, operation_id=..., operation_name=...)``, once per attempt.
+
+    The frozen dataclass's ``__init__`` sets each field through ``object.__setattr__`` (a third of a
+    microsecond each, a visible share of a gathered step); its fields are filled in directly instead.
+    """
+    context: StepContext = _object_new(StepContext)
+    fields = context.__dict__
+    fields["logger"], fields["attempt"], fields["operation_id"], fields["operation_name"] = (
+        logger,
+        attempt,
+        operation_id,
+        name,
+    )
+    return context
 
 
 def _outcome(

@@ -26,7 +26,11 @@ logger = logging.getLogger(__name__)
 AllowedTypes = Mapping[str, type]
 NO_TYPES: AllowedTypes = MappingProxyType({})
 
-_RETURNS: WeakKeyDictionary[Any, AllowedTypes] = WeakKeyDictionary()
+_RETURNS: WeakKeyDictionary[Any, AllowedTypes] = WeakKeyDictionary()  # callables that are not functions
+# Functions by (code, return annotation): a closure or lambda made anew on every invocation shares its
+# code, so it is resolved once (resolving a string annotation costs tens of microseconds); a plain dict
+# lookup, where a WeakKeyDictionary makes a weak reference per lookup. The module's globals are checked.
+_RETURNS_BY_CODE: dict[tuple[Any, Any], tuple[Any, AllowedTypes]] = {}
 
 
 def type_path(cls: type) -> str:
@@ -95,21 +99,37 @@ def declared_return_types(func: Callable[..., Any]) -> AllowedTypes:
     annotations = getattr(target, "__annotations__", None)
     if not annotations or not isinstance(annotations, dict) or annotations.get("return") is None:
         return NO_TYPES  # lambdas and unannotated functions: no cache entry needed
+    hint = annotations["return"]
+    unwrapped = _unwrapped(target)  # whose module a string annotation is resolved in
+    code, namespace = getattr(unwrapped, "__code__", None), getattr(unwrapped, "__globals__", None)
+    if code is not None:  # a function: the same code and annotation in the same module resolve alike
+        try:
+            cached = _RETURNS_BY_CODE.get((code, hint))
+        except TypeError:  # an unhashable annotation: resolve every time
+            return _resolve_return(target, hint)
+        if cached is not None and cached[0] is namespace:
+            return cached[1]
+        types = _resolve_return(target, hint)
+        _RETURNS_BY_CODE[(code, hint)] = (namespace, types)
+        return types
     try:
         return _RETURNS[target]
     except KeyError:
         pass
     except TypeError:  # not weak-referenceable: resolve every time
-        return _resolve_return(target, annotations["return"])
-    types = _RETURNS[target] = _resolve_return(target, annotations["return"])
+        return _resolve_return(target, hint)
+    types = _RETURNS[target] = _resolve_return(target, hint)
     return types
 
 
+def _unwrapped(target: Any) -> Any:
+    while hasattr(target, "__wrapped__"):
+        target = target.__wrapped__
+    return target
+
+
 def _resolve_return(target: Any, hint: Any) -> AllowedTypes:
-    unwrapped = target
-    while hasattr(unwrapped, "__wrapped__"):
-        unwrapped = unwrapped.__wrapped__
-    namespace = getattr(unwrapped, "__globals__", None) or {}
+    namespace = getattr(_unwrapped(target), "__globals__", None) or {}
     try:
         hint = typing.get_type_hints(SimpleNamespace(__annotations__={"return": hint}), globalns=namespace)["return"]
     except Exception as exc:  # e.g. a class defined inside a function, named in a string annotation

@@ -12,6 +12,7 @@ import functools
 import json
 import logging
 import sys
+import types
 import uuid
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -385,6 +386,61 @@ def test_durable_step_and_child_wrappers_carry_the_annotation():
     assert step_callable.__annotations__ == {"return": "Order"}
     assert f"{__name__}:Order" in declared_return_types(step_callable)
     assert set(declared_return_types(build())) == {f"{__name__}:Line"}
+
+
+def test_a_closure_made_anew_per_invocation_is_resolved_once(monkeypatch: pytest.MonkeyPatch):
+    # GIVEN a step function defined inside the handler: a new function object on every invocation
+    from powertools_durable.serdes import allowed
+
+    resolved: list[Any] = []
+    real = allowed._resolve_return
+    monkeypatch.setattr(allowed, "_resolve_return", lambda target, hint: resolved.append(hint) or real(target, hint))
+
+    def handler() -> Callable[[Any], Order]:
+        def step(_: Any) -> Order:
+            return ORDER
+
+        return step
+
+    # WHEN three invocations each look up their own copy
+    found = [declared_return_types(handler()) for _ in range(3)]
+
+    # THEN every copy declares Order, and the annotation was resolved once (the copies share their code)
+    assert all(f"{__name__}:Order" in types for types in found)
+    assert resolved == ["Order"]
+
+
+def test_one_decorator_wrapping_functions_of_two_modules_resolves_each_in_its_own_module(
+    monkeypatch: pytest.MonkeyPatch,
+):
+    # GIVEN two modules, each with its own Order, whose step functions are wrapped by one shared decorator
+    def shared_decorator(func: Callable[..., Any]) -> Callable[..., Any]:
+        @functools.wraps(func)
+        def wrapper(*args: Any) -> Any:
+            return func(*args)
+
+        return wrapper
+
+    source = (
+        "from __future__ import annotations\n"
+        "from dataclasses import dataclass\n"
+        "@dataclass\nclass Order:\n    id: str\n"
+        "@decorate\ndef step(_) -> Order:\n    return Order('x')\n"
+    )
+    modules = []
+    for name in ("shop_a", "shop_b"):
+        module = types.ModuleType(name)
+        monkeypatch.setitem(sys.modules, name, module)
+        namespace = vars(module)
+        namespace["decorate"] = shared_decorator
+        exec(compile(source, f"<{name}>", "exec"), namespace)
+        modules.append(namespace)
+
+    # WHEN each wrapped function's declared types are looked up (same wrapper code, same string annotation)
+    declared = [set(declared_return_types(module["step"])) for module in modules]
+
+    # THEN each names its own module's Order
+    assert declared == [{"shop_a:Order"}, {"shop_b:Order"}]
 
 
 def test_an_unresolvable_annotation_declares_nothing_and_says_why(caplog):
