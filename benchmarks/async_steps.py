@@ -12,6 +12,8 @@
    concurrency 100). Two floors are printed: the bare latency (10 ms), and the round trip as the
    service took it (the time inside the fake's call: the latency, ``time.sleep``'s overshoot and
    the fake's own work on the 200 updates, which a real service does on its side of the network).
+   Beside them, the same shape in asyncio alone (no engine, no fake): the part of the ratio that is
+   the event loop's and ``time.sleep``'s, before any durable work.
 
 Prints, never asserts.
 """
@@ -102,6 +104,40 @@ def gather_handler(steps: int, client: Any, loop_bodies: bool = False) -> Any:
     return durable_execution(handler, boto3_client=client)
 
 
+def asyncio_alone(steps: int, latency: float) -> float:
+    """Wall seconds of the same shape without the engine or the fake: what asyncio itself costs.
+
+    A new loop, ``steps`` gathered tasks awaiting one future, and a task making one blocking call of
+    ``latency`` seconds on the loop (as the commit does when every task waits for it), then resolving it.
+    """
+    gc.collect()
+    start = time.perf_counter()
+    loop = asyncio.new_event_loop()
+
+    async def main() -> int:
+        acknowledged = loop.create_future()
+
+        async def step(i: int) -> int:
+            await acknowledged
+            return 1
+
+        async def call() -> None:
+            time.sleep(latency)
+            acknowledged.set_result(None)
+
+        gathered = asyncio.gather(*(step(i) for i in range(steps)))
+        caller = loop.create_task(call())
+        total = sum(await gathered)
+        await caller
+        return total
+
+    try:
+        loop.run_until_complete(main())
+    finally:
+        loop.close()
+    return time.perf_counter() - start
+
+
 def run(handler_factory: Any, latency: float) -> tuple[float, int, float]:
     """Wall seconds, checkpoint calls and seconds inside the fake of one invocation."""
     service = LatentService(latency)
@@ -159,6 +195,8 @@ def main() -> None:
         ratio = statistics.median(r[0] / r[2] for r in gathered)
         figures = f"{wall * 1000:>9.1f} {calls:>6.0f} {wall / latency:>10.2f} {service * 1000:>11.2f} {ratio:>13.2f}"
         print(f"{label:>34} {figures}")
+    alone = statistics.median(asyncio_alone(100, latency) for _ in range(args.repeat))
+    print(f"{'asyncio alone (no engine, no fake)':>34} {alone * 1000:>9.1f} {'':>6} {alone / latency:>10.2f}")
     mapped = [run_map(OURS, 100, 100, latency) for _ in range(args.repeat)]
     wall = statistics.median(r[0] for r in mapped)
     print(f"{'sync map of 100 (concurrency 100)':>34} {wall * 1000:>9.1f} {mapped[-1][1]:>6} {wall / latency:>10.2f}")
