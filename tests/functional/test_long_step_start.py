@@ -15,21 +15,27 @@ from powertools_durable.replay.start_watch import ENV_STEP_START_AFTER_MS
 from .conftest import bind, invoke, step_update
 
 
-def test_a_long_step_start_is_checkpointed_while_the_body_runs(
-    service: InMemoryDurableService, monkeypatch: pytest.MonkeyPatch
-) -> None:
-    # GIVEN the default window (5 ms), and a step whose body waits until the service has seen its START
-    monkeypatch.delenv(ENV_STEP_START_AFTER_MS)
-    started_seen = threading.Event()
+def starts_seen_by(service: InMemoryDurableService) -> threading.Event:
+    """An event set once the service has recorded a call carrying a START."""
+    seen = threading.Event()
     real_checkpoint = service.checkpoint
 
     def checkpoint(arn, token, updates):
         answer = real_checkpoint(arn, token, updates)
         if any(u["Action"] == "START" for u in updates):
-            started_seen.set()
+            seen.set()
         return answer
 
     service.checkpoint = checkpoint  # type: ignore[method-assign]
+    return seen
+
+
+def test_a_long_step_start_is_checkpointed_while_the_body_runs(
+    service: InMemoryDurableService, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    # GIVEN the default window (5 ms), and a step whose body waits until the service has seen its START
+    monkeypatch.delenv(ENV_STEP_START_AFTER_MS)
+    started_seen = starts_seen_by(service)
     seen_in_body: list[bool] = []
 
     def body(step: StepContext) -> str:
@@ -88,16 +94,7 @@ def test_a_long_async_step_start_is_checkpointed_while_its_body_runs_on_the_loop
 ) -> None:
     # GIVEN the default window, and an async def body (on the loop) that waits until the service saw its START
     monkeypatch.delenv(ENV_STEP_START_AFTER_MS)
-    started_seen = threading.Event()
-    real_checkpoint = service.checkpoint
-
-    def checkpoint(arn, token, updates):
-        answer = real_checkpoint(arn, token, updates)
-        if any(u["Action"] == "START" for u in updates):
-            started_seen.set()
-        return answer
-
-    service.checkpoint = checkpoint  # type: ignore[method-assign]
+    started_seen = starts_seen_by(service)
     seen_in_body: list[bool] = []
 
     async def body(step: StepContext) -> str:
