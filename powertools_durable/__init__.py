@@ -26,7 +26,7 @@ _EXPORTS: dict[str, str] = {
     "AsyncCallback": "powertools_durable.aio.context",
     "get_async_durable_context": "powertools_durable.aio.context",
     "ExecutionContext": "powertools_durable.context",
-    "durable_step": "powertools_durable.context",
+    "durable_step": "powertools_durable.operations.step",
     "durable_with_child_context": "powertools_durable.operations.child",
     "durable_wait_for_callback": "powertools_durable.operations.wait_for_callback",
     "WaitForCallbackContext": "powertools_durable.operations.wait_for_callback",
@@ -268,7 +268,7 @@ if TYPE_CHECKING:
         StepSemantics,
         WaitForCallbackConfig,
     )
-    from powertools_durable.context import DurableContext, ExecutionContext, durable_step
+    from powertools_durable.context import DurableContext, ExecutionContext
     from powertools_durable.exceptions import (
         BotoClientError,
         CallbackError,
@@ -314,6 +314,7 @@ if TYPE_CHECKING:
     from powertools_durable.operations.batch import durable_parallel_branch
     from powertools_durable.operations.callback import Callback
     from powertools_durable.operations.child import durable_with_child_context
+    from powertools_durable.operations.step import durable_step
     from powertools_durable.operations.wait_for_callback import WaitForCallbackContext, durable_wait_for_callback
     from powertools_durable.operations.wait_for_condition import (
         WaitForConditionCheckContext,

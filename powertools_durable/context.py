@@ -1,17 +1,18 @@
 """``DurableContext``: what a durable handler receives in place of Lambda's context.
 
 It hands out deterministic operation ids in call order, checks each against the checkpoint
-recorded at that id, and delegates the work to :mod:`powertools_durable.operations`.
+recorded at that id (:mod:`powertools_durable.replay.cursor`, its base class), and delegates the
+work to :mod:`powertools_durable.operations`.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from random import Random
-from typing import TYPE_CHECKING, Any, Concatenate, NamedTuple, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 from uuid import UUID
 
 from powertools_durable import determinism
@@ -23,7 +24,6 @@ from powertools_durable.config import (
     StepConfig,
     WaitForCallbackConfig,
 )
-from powertools_durable.exceptions import NonDeterministicExecutionError
 from powertools_durable.logger import Logger, LogInfo
 from powertools_durable.operations.callback import Callback, create_callback
 from powertools_durable.operations.child import (
@@ -31,6 +31,7 @@ from powertools_durable.operations.child import (
     run_child,
 )
 from powertools_durable.operations.invoke import run_invoke
+from powertools_durable.operations.step import durable_step as durable_step  # noqa: PLC0414 - re-exported: as officially
 from powertools_durable.operations.step import run_step
 from powertools_durable.operations.wait import run_wait
 from powertools_durable.operations.wait_for_callback import (
@@ -43,11 +44,10 @@ from powertools_durable.operations.wait_for_condition import (
     WaitForConditionConfig,
     run_wait_for_condition,
 )
-from powertools_durable.replay.identity import check_identity, operation_id
+from powertools_durable.replay.cursor import OperationCursor
+from powertools_durable.replay.cursor import OperationHandle as OperationHandle  # noqa: PLC0414 - re-exported
 from powertools_durable.replay.state import ExecutionState
 from powertools_durable.serdes import SerDes
-from powertools_durable.serdes.allowed import return_annotation
-from powertools_durable.service.wire import WireDict
 from powertools_durable.types import LambdaContext, LoggerInterface, StepContext
 
 if TYPE_CHECKING:
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
 
 T = TypeVar("T")
 U = TypeVar("U")
-P = ParamSpec("P")
 P_ = TypeVar("P_")
 R_ = TypeVar("R_")
 
@@ -71,36 +70,7 @@ class ExecutionContext:
     durable_execution_arn: str
 
 
-class OperationHandle(NamedTuple):
-    """One operation being run: its id, what the checkpoint recorded, and how to describe updates.
-
-    A named tuple rather than a frozen dataclass: as immutable, and built once per operation, on
-    replay too, at a third of the cost.
-    """
-
-    id: str
-    type: str
-    sub_type: str
-    name: str | None
-    parent_id: str | None
-    recorded: WireDict | None
-
-    @property
-    def label(self) -> str:
-        return f"{self.name!r} ({self.id})" if self.name else self.id
-
-    def update(self, action: str, **fields: Any) -> WireDict:
-        """An ``OperationUpdate`` of this operation with ``action`` and the extra wire ``fields``."""
-        update: WireDict = {"Id": self.id, "Type": self.type, "SubType": self.sub_type, "Action": str(action)}
-        if self.name:
-            update["Name"] = self.name
-        if self.parent_id:
-            update["ParentId"] = self.parent_id
-        update.update(fields)
-        return update
-
-
-class DurableContext:
+class DurableContext(OperationCursor):
     """The durable operations of one execution, for one invocation.
 
     Satisfies Powertools' ``DurableContextProtocol`` (``lambda_context`` and ``state``), so
@@ -120,23 +90,8 @@ class DurableContext:
         scope: BranchScope | None = None,
         log_replay: bool = False,
     ) -> None:
-        self._state = state
+        super().__init__(state, parent_id, prefix, scope)
         self._lambda_context = lambda_context
-        self._parent_id = parent_id
-        # Ids are namespaced under ``prefix``; only a virtual context's differs from its parent id.
-        self._prefix = parent_id if prefix is None else prefix
-        self._position = 0
-        self._scope = scope
-        self._guarded_state: ExecutionState | None = None
-        if scope is not None:
-            from powertools_durable.concurrency.scope import ScopedState  # noqa: PLC0415 - loaded by then
-
-            self._guarded_state = ScopedState.over(state, scope)
-        self._unvisited = (
-            set(state.replayable_under(parent_id))
-            if self._prefix == parent_id or self._prefix is None
-            else _replayable_with_prefix(state, parent_id, self._prefix)
-        )
         self.log_replay = log_replay
         self.logger = Logger.from_log_info(
             _underlying(logger),
@@ -147,31 +102,8 @@ class DurableContext:
         self.execution_context = ExecutionContext(state.durable_execution_arn)
 
     @property
-    def state(self) -> ExecutionState:
-        """The execution's state; inside a batch branch, a view that refuses to record once the batch completed."""
-        return self._state if self._guarded_state is None else self._guarded_state
-
-    @property
     def lambda_context(self) -> LambdaContext | None:
         return self._lambda_context
-
-    @property
-    def operations(self) -> Mapping[str, WireDict]:
-        return self._state.operations
-
-    @property
-    def parent_id(self) -> str | None:
-        """The id of the CONTEXT operation this context runs in (``None`` at the top level)."""
-        return self._parent_id
-
-    def is_replaying(self) -> bool:
-        """True while this context re-runs operations an earlier invocation already checkpointed.
-
-        Each child context answers for its own operations: a child that is new in this invocation
-        is not replaying even while its parent is, and a finished child's operations, never
-        visited again, do not keep its parent replaying.
-        """
-        return bool(self._unvisited)
 
     def _silent_while_replaying(self) -> bool:
         return bool(self._unvisited) and not self.log_replay
@@ -206,19 +138,6 @@ class DurableContext:
             self._draws = determinism.Draws()
         return determinism.seed(self, self._prefix, self._position, self._draws, kind)
 
-    @property
-    def scope(self) -> BranchScope | None:
-        """The batch branch this context runs in (closed once its batch completed), if any."""
-        return self._scope
-
-    @property
-    def is_virtual(self) -> bool:
-        """True for a context that checkpoints nothing of its own (a FLAT branch, ``ChildConfig(is_virtual=True)``).
-
-        Its operations are namespaced under its own id but report the enclosing context as parent.
-        """
-        return self._prefix != self._parent_id
-
     def child_context(
         self, operation_id: str, *, is_virtual: bool = False, scope: BranchScope | None = None
     ) -> DurableContext:
@@ -241,33 +160,6 @@ class DurableContext:
     def create_child_context(self, operation_id: str, *, is_virtual: bool = False) -> DurableContext:
         """The official SDK's name for :meth:`child_context`."""
         return self.child_context(operation_id, is_virtual=is_virtual)
-
-    def begin_operation(self, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
-        """Allocate the next id, check the checkpoint at it, and mark it visited."""
-        self._position += 1
-        return self.claim_operation(operation_id(self._prefix, self._position), op_type, sub_type, name)
-
-    def reserve_operation(self) -> str:
-        """Allocate the next id now for an operation that begins later (async: ids follow call order)."""
-        self._position += 1
-        return operation_id(self._prefix, self._position)
-
-    def claim_operation(self, op_id: str, op_type: str, sub_type: str, name: str | None) -> OperationHandle:
-        """Check the checkpoint at ``op_id`` and mark it visited (a batch branch: an id no counter allocated)."""
-        self._state.raise_if_doomed()
-        if self._scope is not None:
-            self._scope.check()
-        recorded = self._state.get(op_id)
-        if recorded is not None:
-            try:
-                check_identity(recorded, op_id, op_type, sub_type, name, self._parent_id)
-            except NonDeterministicExecutionError as exc:
-                self._state.fail_execution(exc)  # user code catching it must not let the run diverge
-                raise
-            self._unvisited.discard(op_id)
-            if self._state.plugins is not None:
-                self._state.plugins.replayed(recorded)
-        return OperationHandle(op_id, str(op_type), str(sub_type), name, self._parent_id, recorded)
 
     def parallel(
         self,
@@ -452,47 +344,11 @@ class DurableContext:
         return run_invoke(self, function_name, payload, name, config)
 
 
-def _replayable_with_prefix(state: ExecutionState, parent_id: str | None, prefix: str) -> set[str]:
-    """The operations a virtual context recorded: under its parent, with ids from its own namespace.
-
-    Positions are consecutive, so the scan stops past the last one the parent could hold.
-    """
-    candidates = state.replayable_under(parent_id)
-    ids = (operation_id(prefix, position) for position in range(1, len(candidates) + 2))
-    return {op_id for op_id in ids if op_id in candidates}
-
-
 def _underlying(logger: Any) -> Any:
     """The logger records are written to: the one inside a durable :class:`Logger`, or the workflow default."""
     if logger is None:
         return _default_logger
     return logger.get_logger() if isinstance(logger, Logger) else logger
-
-
-def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, Callable[[StepContext], T]]:
-    """Turn ``f(step_context, *args)`` into ``f(*args)`` returning a step callable named ``f``.
-
-    Example
-    -------
-    >>> @durable_step
-    ... def reserve(step: StepContext, order_id: str) -> dict: ...
-    >>> context.step(reserve("o-1"))  # doctest: +SKIP
-    """
-
-    returns = return_annotation(func)
-
-    def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[StepContext], T]:
-        def call(step_context: StepContext) -> T:
-            return func(step_context, *args, **kwargs)
-
-        call._original_name = func.__name__  # type: ignore[attr-defined]
-        call._original_func = func  # type: ignore[attr-defined]  # its return annotation declares decoded types
-        call.__annotations__ = returns
-        return call
-
-    bind.__name__ = func.__name__
-    bind.__doc__ = func.__doc__
-    return bind
 
 
 def __getattr__(name: str) -> Any:

@@ -9,7 +9,7 @@ checkpoint is acknowledged.
 from __future__ import annotations
 
 from collections.abc import Callable, Generator
-from typing import TYPE_CHECKING, Any, NoReturn, TypeVar
+from typing import TYPE_CHECKING, Any, Concatenate, NoReturn, ParamSpec, TypeVar
 
 from powertools_durable.config import StepConfig, StepSemantics
 from powertools_durable.exceptions import (
@@ -29,6 +29,7 @@ from powertools_durable.serdes import (
     read_back,
     serialize,
 )
+from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import (
     OperationAction,
     OperationStatus,
@@ -44,6 +45,7 @@ if TYPE_CHECKING:
     from powertools_durable.context import DurableContext
 
 T = TypeVar("T")
+P = ParamSpec("P")
 
 _DEFAULT_CONFIG = StepConfig()
 # Enum members bound once: looking them up on their class, several times per step, was a visible
@@ -183,3 +185,29 @@ def _fail_attempt(
         raise SuspendExecution(f"attempt {attempt} failed; retrying in {delay}s")
     yield update(OperationAction.FAIL, Error=failure)
     raise operation_error(StepError, failure) from None
+
+
+def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, Callable[[StepContext], T]]:
+    """Turn ``f(step_context, *args)`` into ``f(*args)`` returning a step callable named ``f``.
+
+    Example
+    -------
+    >>> @durable_step
+    ... def reserve(step: StepContext, order_id: str) -> dict: ...
+    >>> context.step(reserve("o-1"))  # doctest: +SKIP
+    """
+
+    returns = return_annotation(func)
+
+    def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[StepContext], T]:
+        def call(step_context: StepContext) -> T:
+            return func(step_context, *args, **kwargs)
+
+        call._original_name = func.__name__  # type: ignore[attr-defined]
+        call._original_func = func  # type: ignore[attr-defined]  # its return annotation declares decoded types
+        call.__annotations__ = returns
+        return call
+
+    bind.__name__ = func.__name__
+    bind.__doc__ = func.__doc__
+    return bind

@@ -232,6 +232,18 @@ def test_unreadable_histories_are_refused_with_the_reason(data: Any, problem: st
         load(source)
 
 
+@pytest.mark.parametrize(
+    "bad",
+    [{"Id": 3, "Type": "STEP", "Status": "SUCCEEDED"}, {"Id": "s", "Type": "STEP"}, ["Id", "Type", "Status"]],
+)
+def test_a_malformed_recorded_operation_is_refused_with_its_index(bad: Any):
+    # GIVEN a state whose second operation lacks a string Id, Type or Status (as the engine checks the service's)
+    data = {"Operations": [{"Id": "e", "Type": "EXECUTION", "Status": "STARTED"}, bad]}
+    # WHEN loaded / THEN it is refused, naming the operation
+    with pytest.raises(HistoryError, match=r"Operations\[1\] is not an operation with string Id, Type and Status"):
+        load(data)
+
+
 def _every_operation(last_step: str = "end", branch_step: str = "upper") -> Any:
     """Steps, a child, map and parallel branches, a callback, a polled condition, an invoke, replay-safe values."""
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from powertools_durable.service.envelope import operation_problem
 from powertools_durable.service.wire import TERMINAL_STATUSES, OperationType, WireDict
 
 DEFAULT_ARN = "arn:aws:lambda:us-east-1:000000000000:function:replay:$LATEST/durable-execution/replay/{}"
@@ -113,9 +114,14 @@ def load(source: str | Path | dict[str, Any] | list[Any], arn: str | None = None
 
 
 def _checked_operations(raw: list[Any]) -> list[WireDict]:
+    """Operations of a whole execution, the EXECUTION first.
+
+    Each operation is checked as the engine checks the service's (:func:`operation_problem`); unlike
+    a page of the service's answer, a history must also hold exactly one EXECUTION.
+    """
     operations: list[WireDict] = []
     for index, op in enumerate(raw):
-        if not isinstance(op, dict) or not all(isinstance(op.get(k), str) for k in ("Id", "Type", "Status")):
+        if operation_problem(op) is not None:
             raise HistoryError(f"Operations[{index}] is not an operation with string Id, Type and Status")
         operations.append(op)
     executions = [op for op in operations if op["Type"] == OperationType.EXECUTION]
