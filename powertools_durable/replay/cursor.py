@@ -20,6 +20,9 @@ if TYPE_CHECKING:
     from powertools_durable.concurrency.scope import BranchScope
 
 
+_new = tuple.__new__
+
+
 class OperationHandle(NamedTuple):
     """One operation being run: its id, what the checkpoint recorded, and how to describe updates.
 
@@ -133,7 +136,8 @@ class OperationCursor:
             self._unvisited.discard(op_id)
             if self._state.plugins is not None:
                 self._state.plugins.replayed(recorded)
-        return OperationHandle(op_id, str(op_type), str(sub_type), name, self._parent_id, recorded)
+        # OperationHandle(...) built by tuple.__new__ in C: the named tuple's own __new__ is Python code
+        return _new(OperationHandle, (op_id, str(op_type), str(sub_type), name, self._parent_id, recorded))
 
 
 def _replayable_with_prefix(state: ExecutionState, parent_id: str | None, prefix: str) -> set[str]:
