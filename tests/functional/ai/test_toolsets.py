@@ -15,7 +15,7 @@ import pytest
 from fastmcp.client.transports import PythonStdioTransport
 from pydantic_ai import Agent, FunctionToolset
 from pydantic_ai.mcp import MCPToolset
-from pydantic_ai.toolsets import AbstractToolset, CombinedToolset
+from pydantic_ai.toolsets import AbstractToolset, CombinedToolset, DynamicToolset
 
 from powertools_durable import durable_execution
 from powertools_durable.ai import PowertoolsDurability
@@ -129,6 +129,28 @@ def test_a_function_toolset_given_to_one_run_is_a_step_per_call(service: InMemor
     assert run.status == "SUCCEEDED", run.error
     assert run.result == "done: o-1: shipped"
     assert [name for _, name, _ in steps(service)] == ["model-request-1", "find_order", "model-request-2"]
+    assert tools.runs == ["find_order:o-1"]
+    replays_call_nothing(service, handler, run.result, lambda: script.calls, lambda: len(tools.runs))
+
+
+def test_a_dynamic_toolset_given_to_one_run_lists_and_calls_in_steps(service: InMemoryDurableService):
+    # GIVEN a DynamicToolset (resolved on each model turn) given to one run
+    script, tools = Script([call(("find_order", {"order_id": "o-1"}, "c1")), answer_with_returns()]), Tools()
+    agent: Agent[Any, str] = Agent(script.model, name="support", capabilities=[PowertoolsDurability()])
+    handler = handler_for(service, agent, lambda: DynamicToolset(lambda ctx: orders_toolset(tools), id="by-turn"))
+
+    # WHEN it runs
+    run = run_to_completion(handler, {}, service=service)
+
+    # THEN each turn's listing and the call are steps, and a replay runs nothing again
+    assert run.status == "SUCCEEDED", run.error
+    assert [name for _, name, _ in steps(service)] == [
+        "list-tools-by-turn",
+        "model-request-1",
+        "find_order",
+        "list-tools-by-turn",
+        "model-request-2",
+    ]
     assert tools.runs == ["find_order:o-1"]
     replays_call_nothing(service, handler, run.result, lambda: script.calls, lambda: len(tools.runs))
 
