@@ -7,11 +7,13 @@ checkpoint (buffered, not live), so a replay yields the same chunks without call
 from __future__ import annotations
 
 import json
+from collections.abc import AsyncIterator
 from typing import Any
 
 from pydantic_ai import Agent
 from pydantic_ai.agent import ModelRequestNode
-from pydantic_ai.messages import AgentStreamEvent, FunctionToolResultEvent
+from pydantic_ai.messages import AgentStreamEvent, FunctionToolResultEvent, ModelMessage, ModelResponse
+from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls
 
 from powertools_durable import Duration, RetryDecision, StepConfig, durable_execution
 from powertools_durable.ai import PowertoolsDurability
@@ -263,3 +265,63 @@ def test_a_per_run_event_stream_handler_runs_outside_the_steps_and_again_on_ever
     assert json.loads(replayed["Result"]) == run.result
     assert delivered == first + first
     assert (script.calls, len(tools.runs)) == (2, 1)
+
+
+class RefundStream(StreamScript):
+    """Turn 0 asks for a refund (a tool that needs approval), turn 1 streams the answer."""
+
+    async def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls]:
+        self.calls += 1
+        if not any(isinstance(m, ModelResponse) for m in messages):
+            args = json.dumps({"order_id": "o-1", "amount": 20})
+            yield {0: DeltaToolCall(name="issue_refund", json_args=args, tool_call_id="r1")}
+            return
+        for chunk in self.chunks:
+            yield chunk
+
+
+def approve_once(service: InMemoryDurableService) -> bool:
+    """The approver: answers the refund's callback once it exists."""
+    if any(op.get("Name") == "issue_refund" for op in service.operations.values()):
+        return False
+    callback_id = service.callback_id("approve-issue_refund create callback id")
+    service.answer_callback(callback_id, result=json.dumps({"approved": True}))
+    return True
+
+
+def test_run_stream_events_waits_for_an_approval_and_run_stream_leaves_it_to_pydantic_ai(
+    service: InMemoryDurableService,
+):
+    # GIVEN a streamed run whose model asks for a refund that needs approval, read with run_stream_events
+    script, tools = RefundStream([], ["refund ", "issued"]), Tools()
+    agent = support_agent(script, tools)
+
+    @durable_execution(boto3_client=service)
+    async def handler(event: Any, context: AsyncDurableContext) -> str:
+        async with agent.run_stream_events("refund o-1") as stream:
+            events = [e async for e in stream]
+        return str(events[-1].result.output)  # type: ignore[union-attr]
+
+    # WHEN it runs, suspended until the approver answers
+    run = run_to_completion(handler, {}, service=service, external=approve_once)
+
+    # THEN it suspended on the callback, then refunded once approved, and a replay calls nothing
+    assert run.status == "SUCCEEDED", run.error
+    assert [o["Status"] for o in run.outputs] == ["PENDING", "SUCCEEDED"]
+    assert run.result == "refund issued"
+    assert tools.runs == ["issue_refund:o-1"]
+    replays_call_nothing(service, handler, run.result, lambda: script.calls, lambda: len(tools.runs))
+
+    # AND run_stream, which ends the run at the first response that can be its output (Pydantic AI's rule:
+    # a response whose tool needs approval is one), does not wait: it fails with Pydantic AI's own error
+    other = InMemoryDurableService()
+
+    @durable_execution(boto3_client=other)
+    async def streamed(event: Any, context: AsyncDurableContext) -> str:
+        async with agent.run_stream("refund o-1") as result:
+            return str(await result.get_output())
+
+    failed = run_to_completion(streamed, {}, service=other)
+    assert failed.status == "FAILED"
+    assert failed.error is not None
+    assert "`DeferredToolRequests` is not among output types" in failed.error["ErrorMessage"]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from fastmcp.client.transports import PythonStdioTransport
 from pydantic_ai import Agent, FunctionToolset
+from pydantic_ai.capabilities import Toolset
 from pydantic_ai.mcp import MCPToolset
 from pydantic_ai.toolsets import AbstractToolset, CombinedToolset, DynamicToolset
 
@@ -128,6 +129,31 @@ def test_a_function_toolset_given_to_one_run_is_a_step_per_call(service: InMemor
     # THEN the run-time toolset's call is a step as the agent's own would be, and a replay does not run it again
     assert run.status == "SUCCEEDED", run.error
     assert run.result == "done: o-1: shipped"
+    assert [name for _, name, _ in steps(service)] == ["model-request-1", "find_order", "model-request-2"]
+    assert tools.runs == ["find_order:o-1"]
+    replays_call_nothing(service, handler, run.result, lambda: script.calls, lambda: len(tools.runs))
+
+
+@pytest.mark.parametrize("given_by", ["override", "capability"])
+def test_a_toolset_swapped_in_by_override_or_a_per_run_capability_is_a_step_per_call(
+    service: InMemoryDurableService, given_by: str
+):
+    # GIVEN a FunctionToolset given by agent.override(toolsets=...), or by a capability added to one run
+    script, tools = Script([call(("find_order", {"order_id": "o-1"}, "c1")), answer_with_returns()]), Tools()
+    agent: Agent[Any, str] = Agent(script.model, name="support", capabilities=[PowertoolsDurability()])
+
+    @durable_execution(boto3_client=service)
+    async def handler(event: Any, context: AsyncDurableContext) -> str:
+        if given_by == "override":
+            with agent.override(toolsets=[orders_toolset(tools)]):
+                return (await agent.run("where is o-1?")).output
+        return (await agent.run("where is o-1?", capabilities=[Toolset(orders_toolset(tools))])).output
+
+    # WHEN it runs
+    run = run_to_completion(handler, {}, service=service)
+
+    # THEN the call is a step, and a replay does not run the tool again
+    assert run.status == "SUCCEEDED", run.error
     assert [name for _, name, _ in steps(service)] == ["model-request-1", "find_order", "model-request-2"]
     assert tools.runs == ["find_order:o-1"]
     replays_call_nothing(service, handler, run.result, lambda: script.calls, lambda: len(tools.runs))
