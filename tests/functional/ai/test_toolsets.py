@@ -197,13 +197,17 @@ def test_run_time_toolsets_sharing_an_id_fail_the_run_naming_the_id(service: InM
     assert (script.calls, tools.runs) == (0, [])
 
 
+@pytest.mark.parametrize("given_to", ["agent", "run"])
 def test_an_mcp_server_over_stdio_is_listed_and_called_in_steps_and_replay_never_starts_it(
-    service: InMemoryDurableService, tmp_path: Path
+    service: InMemoryDurableService, tmp_path: Path, given_to: str
 ):
-    # GIVEN an agent built with an MCP server started over stdio from a local script
+    # GIVEN an MCP server started over stdio from a local script, given to the agent or to one run
     log = tmp_path / "mcp.log"
     script = Script([call(("track", {"order_id": "o-1"}, "c1")), answer_with_returns()])
-    handler = handler_for(service, agent_with(script, mcp_toolset(log)))
+    if given_to == "agent":
+        handler = handler_for(service, agent_with(script, mcp_toolset(log)))
+    else:
+        handler = handler_for(service, agent_with(script), lambda: mcp_toolset(log))
 
     # WHEN it runs
     run = run_to_completion(handler, {}, service=service)
@@ -219,28 +223,6 @@ def test_an_mcp_server_over_stdio_is_listed_and_called_in_steps_and_replay_never
     ]
     assert log.read_text().splitlines() == ["start", "track:o-1"]
     # AND a replay neither starts the server nor calls it
-    replays_call_nothing(service, handler, run.result, lambda: script.calls, log.read_text)
-
-
-def test_an_mcp_server_given_to_one_run_is_durable_too(service: InMemoryDurableService, tmp_path: Path):
-    # GIVEN an MCP server given by agent.run(toolsets=[...]) to an agent without tools of its own
-    log = tmp_path / "mcp.log"
-    script = Script([call(("track", {"order_id": "o-1"}, "c1")), answer_with_returns()])
-    agent: Agent[Any, str] = Agent(script.model, name="support", capabilities=[PowertoolsDurability()])
-    handler = handler_for(service, agent, lambda: mcp_toolset(log))
-
-    # WHEN it runs, then its history is replayed
-    run = run_to_completion(handler, {}, service=service)
-
-    # THEN its listing and call are steps as at construction, and the replay does not start the server
-    assert run.status == "SUCCEEDED", run.error
-    assert [name for _, name, _ in steps(service)] == [
-        "list-tools-orders-mcp",
-        "model-request-1",
-        "mcp-call-orders-mcp-track",
-        "model-request-2",
-    ]
-    assert log.read_text().splitlines() == ["start", "track:o-1"]
     replays_call_nothing(service, handler, run.result, lambda: script.calls, log.read_text)
 
 
