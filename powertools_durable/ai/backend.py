@@ -90,7 +90,7 @@ class StepNamer:
 
 
 class StepConfigs(DurableOperationConfig[StepConfig]):
-    """The :class:`StepConfig` of each operation: per role, and per tool name for tool calls.
+    """The :class:`StepConfig` of each operation: per role (model, tool, event), and per tool name for tool calls.
 
     A config without ``serdes`` gets :class:`JsonSerDes` (the values are already JSON-ready).
     """
@@ -101,9 +101,11 @@ class StepConfigs(DurableOperationConfig[StepConfig]):
         model: StepConfig | None = None,
         tool: StepConfig | None = None,
         tools: Mapping[str, StepConfig] | None = None,
+        event: StepConfig | None = None,
     ) -> None:
         self._model = _json(model)
         self._tool = _json(tool)
+        self._event = _json(event)
         self._tools = {name: _json(config) for name, config in (tools or {}).items()}
 
     def base(self, role: OperationConfigRole, *, operation_id: DurableOperationId) -> StepConfig:
@@ -111,6 +113,8 @@ class StepConfigs(DurableOperationConfig[StepConfig]):
             return self._model
         if role == "tool":
             return self._tool
+        if role == "event":
+            return self._event
         return _json(None)
 
     def for_tool(

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Any, ClassVar
 
+from pydantic_ai.agent import EventStreamHandler
 from pydantic_ai.capabilities.abstract import WrapRunHandler
 from pydantic_ai.durable_exec import (
     JSON_CODEC,
@@ -35,10 +36,12 @@ from pydantic_ai.durable_exec import (
 )
 from pydantic_ai.durable_exec._operation_backend import in_durable_unit
 from pydantic_ai.tools import AgentDepsT, DeferredToolRequests, DeferredToolResults, RunContext
+from pydantic_ai.toolsets import AbstractToolset
 
 from powertools_durable.ai.approvals import CallbackWaiter, ToolApprovals
 from powertools_durable.ai.backend import StepBackend, StepConfigs, StepNumbers
 from powertools_durable.ai.exceptions import NotInDurableHandlerError
+from powertools_durable.ai.toolsets import wrap_run_time_leaves
 from powertools_durable.aio.context import AsyncDurableContext, current_async_context
 from powertools_durable.current import current_context
 
@@ -83,6 +86,13 @@ class PowertoolsDurability(BaseDurabilityCapability[AgentDepsT]):
         them to other capabilities, or to the run's ``DeferredToolRequests`` output.
     name
         The agent's name in its steps' log records; defaults to the agent's ``name``.
+    event_stream_handler
+        Receives the run's events durably: a model request's events live, inside its step (the step
+        replays without them), and each other event (a tool call, a tool result) in a step of its own,
+        ``event-stream-handler``, so a replay delivers nothing again. At least once, as any step: a
+        model request retried after a failure mid-stream delivers the failed attempt's events first.
+    event_step_config
+        :class:`StepConfig` of each ``event-stream-handler`` step.
     """
 
     engine_spec: ClassVar[DurabilityEngineSpec] = DurabilityEngineSpec(
@@ -106,9 +116,13 @@ class PowertoolsDurability(BaseDurabilityCapability[AgentDepsT]):
         tool_step_configs: Mapping[str, StepConfig] | None = None,
         approvals: ToolApprovals | None = ToolApprovals(),  # noqa: B008 - frozen, shared safely
         name: str | None = None,
+        event_stream_handler: EventStreamHandler[AgentDepsT] | None = None,
+        event_step_config: StepConfig | None = None,
     ) -> None:
-        super().__init__(name=name)
-        self._configs = StepConfigs(model=model_step_config, tool=tool_step_config, tools=tool_step_configs)
+        super().__init__(name=name, event_stream_handler=event_stream_handler)
+        self._configs = StepConfigs(
+            model=model_step_config, tool=tool_step_config, tools=tool_step_configs, event=event_step_config
+        )
         self._approvals = approvals
         self._numbers = StepNumbers()
         self._run_counts: weakref.WeakKeyDictionary[Any, int] = weakref.WeakKeyDictionary()
@@ -120,6 +134,13 @@ class PowertoolsDurability(BaseDurabilityCapability[AgentDepsT]):
 
     def get_durable_operation_backend(self) -> DurableOperationBackend[Any]:
         return StepBackend(configs=self._configs, current=self._context, observe=self._observe, numbers=self._numbers)
+
+    def get_wrapper_toolset(self, toolset: AbstractToolset[AgentDepsT]) -> AbstractToolset[AgentDepsT] | None:
+        """The agent's toolsets swapped for their durable wrappers, and toolsets given at run time wrapped too."""
+        swapped = super().get_wrapper_toolset(toolset)
+        if not self.in_durable_context:
+            return swapped
+        return wrap_run_time_leaves(swapped or toolset, self._wrap_leaf_toolset) or swapped
 
     def _context(self) -> AsyncDurableContext:
         return _require_context(self.name)

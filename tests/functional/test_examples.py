@@ -558,6 +558,7 @@ RUN_BY_THEIR_OWN_TESTS |= {f"approval/{f}" for f in ("template.yaml", "pytest.in
 RUN_BY_THEIR_OWN_TESTS |= {"approval/tests/test_approval.py"}
 RUN_BY_THEIR_OWN_TESTS |= {"migrating/official_sdk_plugins.py"}  # run on the official SDK: test_official_sdk_plugins
 RUN_BY_THEIR_OWN_TESTS |= {"ai/agent.py", "ai/approvals.py"}  # tests/functional/ai/test_ai_examples.py
+RUN_BY_THEIR_OWN_TESTS |= {"ai/streaming.py", "ai/toolsets.py", "ai/orders_mcp_server.py"}  # the same
 
 
 def test_every_example_is_exercised_here():

@@ -1,19 +1,21 @@
-"""Scripted agents for the Pydantic AI tests: a FunctionModel that counts its calls, tools that record their runs."""
+"""Scripted agents for the Pydantic AI tests: models that count their calls, tools that record their runs, replays."""
 
 from __future__ import annotations
 
 import asyncio
+import json
 import random
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from pydantic_ai import Agent
 from pydantic_ai.capabilities import AbstractCapability
 from pydantic_ai.messages import ModelMessage, ModelRequest, ModelResponse, TextPart, ToolCallPart, ToolReturnPart
-from pydantic_ai.models.function import AgentInfo, FunctionModel
+from pydantic_ai.models.function import AgentInfo, DeltaToolCall, DeltaToolCalls, FunctionModel
 
 from powertools_durable.ai import PowertoolsDurability
+from powertools_durable.local.memory import InMemoryDurableService
 
 Turn = Callable[[list[ModelMessage]], ModelResponse]
 
@@ -33,6 +35,36 @@ class Script:
     @property
     def model(self) -> FunctionModel:
         return FunctionModel(self, model_name="scripted")
+
+
+@dataclass
+class StreamScript:
+    """A streaming model: turn 0 calls ``lookup_order`` for each of ``orders``, turn 1 streams ``chunks``.
+
+    ``calls`` counts its requests; ``fail_at`` makes the next ``failures`` final streams break after that many chunks.
+    """
+
+    orders: list[str]
+    chunks: list[str]
+    calls: int = 0
+    failures: int = 0
+    fail_at: int = 0
+
+    async def __call__(self, messages: list[ModelMessage], info: AgentInfo) -> AsyncIterator[str | DeltaToolCalls]:
+        self.calls += 1
+        if not any(isinstance(m, ModelResponse) for m in messages):
+            args = {i: json.dumps({"order_id": order}) for i, order in enumerate(self.orders)}
+            yield {i: DeltaToolCall(name="lookup_order", json_args=a, tool_call_id=f"c{i}") for i, a in args.items()}
+            return
+        for n, chunk in enumerate(self.chunks):
+            if self.failures and n == self.fail_at:
+                self.failures -= 1
+                raise ConnectionError("the model's stream broke off")
+            yield chunk
+
+    @property
+    def model(self) -> FunctionModel:
+        return FunctionModel(stream_function=self, model_name="streamed")
 
 
 def call(*calls: tuple[str, dict[str, Any], str]) -> Turn:
@@ -62,7 +94,7 @@ class Tools:
 
 
 def support_agent(
-    script: Script,
+    script: Script | StreamScript,
     tools: Tools,
     capability: PowertoolsDurability[Any] | None = None,
     *others: AbstractCapability[Any],
@@ -85,3 +117,14 @@ def support_agent(
         return f"refunded {amount} on {order_id}"
 
     return agent
+
+
+def replays_call_nothing(
+    service: InMemoryDurableService, handler: Any, result: Any, *counters: Callable[[], Any]
+) -> None:
+    """Replay the whole history twice: ``result`` each time, no new checkpoint, none of ``counters`` moved."""
+    checkpoints, before = len(service.calls), [count() for count in counters]
+    outputs = [handler(service.envelope(), None) for _ in range(2)]
+    assert [json.loads(output["Result"]) for output in outputs] == [result, result]
+    assert len(service.calls) == checkpoints
+    assert [count() for count in counters] == before

@@ -60,3 +60,44 @@ def test_the_approvals_example_notifies_once_then_refunds_when_approved(
     assert [m["tool"] for m in module.outbox] == ["issue_refund"]
     assert "refunded" in run.result
     assert [o["Status"] for o in run.outputs] == ["PENDING", "SUCCEEDED"]
+
+
+def test_the_streaming_example_reads_its_run_back_and_pushes_each_event_once(
+    default_client: InMemoryDurableService, lambda_context: Any
+):
+    # GIVEN the example (TestModel streams a tool call, then its answer), its handler pushing events to `sent`
+    module = load("ai/streaming.py")
+
+    # WHEN it runs, then its history is replayed
+    run = run_to_completion(module.handler, {"question": "where is o-1?"}, service=default_client)
+    pushed = list(module.sent)
+    replayed = module.handler(default_client.envelope(), lambda_context)
+
+    # THEN the streamed answer is the tool's return, the tool events were steps, and the replay pushed nothing
+    assert run.status == "SUCCEEDED", run.error
+    assert json.loads(run.result)["lookup_order"] == {"order_id": "a", "status": "shipped"}
+    assert {"part_start", "part_delta", "function_tool_call", "function_tool_result"} <= set(pushed)
+    names = [op["Name"] for op in default_client.operations.values() if op["Type"] == "STEP"]
+    assert names.count("event-stream-handler") == 2
+    assert json.loads(replayed["Result"]) == run.result
+    assert module.sent == pushed
+
+
+def test_the_toolsets_example_calls_its_mcp_server_and_its_run_time_toolset_in_steps(
+    default_client: InMemoryDurableService, lambda_context: Any
+):
+    # GIVEN the example: an MCP server over stdio (its own script) and a toolset given to the run
+    module = load("ai/toolsets.py")
+
+    # WHEN it runs
+    run = run_to_completion(
+        module.handler, {"question": "o-1?", "customer": "c-9"}, service=default_client, lambda_context=lambda_context
+    )
+
+    # THEN TestModel called both tools, each in its step, and the MCP server's listing was a step too
+    assert run.status == "SUCCEEDED", run.error
+    answer = json.loads(run.result)
+    assert answer == {"track": "a: in transit", "refund_status": "a: no refund for c-9"}
+    names = [op["Name"] for op in default_client.operations.values() if op["Type"] == "STEP"]
+    assert names[0] == "list-tools-orders"
+    assert sorted(names[2:4]) == ["mcp-call-orders-track", "refund_status"]
