@@ -24,9 +24,9 @@ from powertools_durable.exceptions import (
     InvocationError,
     NonDeterministicExecutionError,
 )
+from powertools_durable.operations.binding import bound
 from powertools_durable.operations.effects import Core, RunBody, drive
 from powertools_durable.serdes import SerDesContext, declared_serdes, deserialize, read_back, serialize
-from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import (
     CHECKPOINT_SIZE_LIMIT,
     OperationAction,
@@ -220,17 +220,4 @@ def durable_with_child_context(
     >>> context.run_in_child_context(book("o-1"))  # doctest: +SKIP
     """
 
-    returns = return_annotation(func)
-
-    def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[DurableContext], T]:
-        def call(child_context: DurableContext) -> T:
-            return func(child_context, *args, **kwargs)
-
-        call._original_name = func.__name__  # type: ignore[attr-defined]
-        call._original_func = func  # type: ignore[attr-defined]  # its return annotation declares decoded types
-        call.__annotations__ = returns
-        return call
-
-    bind.__name__ = func.__name__
-    bind.__doc__ = func.__doc__
-    return bind
+    return bound(func)

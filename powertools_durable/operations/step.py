@@ -18,6 +18,7 @@ from powertools_durable.exceptions import (
     StepInterruptedError,
     SuspendExecution,
 )
+from powertools_durable.operations.binding import bound
 from powertools_durable.operations.effects import Core, Effect, RunBody, drive
 from powertools_durable.retries import RetryPresets
 from powertools_durable.serdes import (
@@ -29,7 +30,6 @@ from powertools_durable.serdes import (
     read_back,
     serialize,
 )
-from powertools_durable.serdes.allowed import return_annotation
 from powertools_durable.service.wire import (
     OperationAction,
     OperationStatus,
@@ -197,17 +197,4 @@ def durable_step(func: Callable[Concatenate[StepContext, P], T]) -> Callable[P, 
     >>> context.step(reserve("o-1"))  # doctest: +SKIP
     """
 
-    returns = return_annotation(func)
-
-    def bind(*args: P.args, **kwargs: P.kwargs) -> Callable[[StepContext], T]:
-        def call(step_context: StepContext) -> T:
-            return func(step_context, *args, **kwargs)
-
-        call._original_name = func.__name__  # type: ignore[attr-defined]
-        call._original_func = func  # type: ignore[attr-defined]  # its return annotation declares decoded types
-        call.__annotations__ = returns
-        return call
-
-    bind.__name__ = func.__name__
-    bind.__doc__ = func.__doc__
-    return bind
+    return bound(func)
