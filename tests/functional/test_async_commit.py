@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from typing import Any
 
@@ -165,3 +166,32 @@ def test_an_at_most_once_step_is_started_before_its_body_runs(service: InMemoryD
     assert output["Status"] == "SUCCEEDED"
     assert seen == ["STARTED"]
     assert calls_of(service, 1)[0] == [step_update(1, "START", "once")]
+
+
+def test_steps_in_a_task_group_or_under_asyncio_wait_share_one_call_and_replay(service: InMemoryDurableService):
+    # GIVEN steps started in a TaskGroup, then steps awaited with asyncio.wait (not a gather)
+
+    async def body(step: Any) -> str:
+        return step.operation_name  # type: ignore[no-any-return]
+
+    @bind(service)
+    async def handler(event: Any, context: AsyncDurableContext) -> list[str]:
+        async with asyncio.TaskGroup() as group:
+            grouped = [group.create_task(context.step(body, name=f"g{i}")) for i in range(10)]
+        waited = [asyncio.ensure_future(context.step(body, name=f"w{i}")) for i in range(10)]
+        await asyncio.wait(waited)
+        return [task.result() for task in grouped + waited]
+
+    # WHEN it runs, then replays from the recorded history
+    service.start({})
+    first = invoke(handler, service)
+    replayed = invoke(handler, service)
+
+    # THEN each group of ten went in one call (twenty updates), results in call order, and the replay
+    # returned the same without a call
+    expected = [f"g{i}" for i in range(10)] + [f"w{i}" for i in range(10)]
+    assert first["Status"] == "SUCCEEDED"
+    assert json.loads(first["Result"]) == expected
+    assert [len(call) for call in calls_of(service, 1)] == [20, 20]
+    assert replayed == first
+    assert calls_of(service, 2) == []
