@@ -228,7 +228,10 @@ def _all_wait_for(tasks: set[asyncio.Task[Any]], current: Any, waiters: list[tup
 
     A task waits for a commit directly, or for a gather (or a task) whose unfinished parts do.
     """
-    known = {id(future) for _, future in waiters}  # what waits for a commit: the futures, then their tasks
+    # What waits for a commit: the futures, the current task (it is committing, or it is the sender),
+    # then every task found waiting for one of them.
+    known = {id(future) for _, future in waiters}
+    known.add(id(current))
     indirect = []
     for task in tasks:
         if task is current:
