@@ -226,3 +226,34 @@ def test_a_task_watching_a_socket_or_a_timer_has_the_commit_made_from_a_thread()
     loop_thread = threading.main_thread().name
     assert len(client.threads) == 2
     assert loop_thread not in client.threads
+
+
+class ForeignLoop:
+    """A loop whose internals the committer cannot read (as uvloop's): everything else is the real loop's."""
+
+    def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
+        self._real = loop
+
+    def __getattr__(self, name: str) -> Any:
+        if name in ("_ready", "_scheduled", "_selector", "_ssock"):
+            raise AttributeError(name)
+        return getattr(self._real, name)
+
+
+def test_a_loop_whose_internals_are_unknown_always_has_the_call_made_from_a_thread():
+    # GIVEN a committer on a loop that is not asyncio's own, with a lone task committing, then a gather
+    client = ThreadRecordingClient()
+
+    async def main() -> None:
+        checkpointer = Checkpointer(client, ARN, "t0", lambda ops: None)
+        committer = LoopCommitter(ForeignLoop(asyncio.get_running_loop()), checkpointer, offload)  # type: ignore[arg-type]
+        await committer.commit((update(0),))
+        await asyncio.gather(*(committing(committer, n) for n in range(1, 4)))
+
+    # WHEN both commits run
+    asyncio.run(main())
+
+    # THEN neither call blocked the loop: nothing tells that nothing else could run on it
+    assert len(client.threads) == 2
+    assert threading.main_thread().name not in client.threads
+    assert [ids(updates) for _, updates in client.calls] == [["op-0"], ["op-1", "op-2", "op-3"]]
