@@ -253,21 +253,12 @@ def _waits_for(awaited: Any, known: set[int], depth: int = 0) -> bool:
     if depth > 8 or awaited.done():
         return False
     if isinstance(awaited, asyncio.Task):
-        return _waits_for(getattr(awaited, "_fut_waiter", None) or _NOTHING, known, depth + 1)
+        waiter = getattr(awaited, "_fut_waiter", None)  # None: ready to run, or not asyncio's own task
+        return waiter is not None and _waits_for(waiter, known, depth + 1)
     children: list[asyncio.Future[Any]] | None = getattr(awaited, "_children", None)  # asyncio.gather's future
     if not children:
         return False
     return all(child.done() or _waits_for(child, known, depth + 1) for child in children)
-
-
-class _Nothing:
-    """What a task that waits for nothing known waits for."""
-
-    def done(self) -> bool:
-        return True
-
-
-_NOTHING = _Nothing()
 
 
 class _Acknowledged:

@@ -52,7 +52,7 @@ async def drive_async(core: Core[T], state: ExecutionState, runner: AsyncRunner)
                     else:
                         await _commit_with_plugins(effect, plugins, committer)
                     send = None
-                elif effect.enter is None and _on_loop(effect.func):  # an async def body: on the loop, in this task
+                elif effect.enter is None and is_async_function(effect.func):  # an async def body: in this task
                     committer.body_started()
                     key = None if effect.watch is None else committer.watch(effect.watch)
                     try:
@@ -123,12 +123,6 @@ def _resolved(value: Any) -> Awaitable[Any]:
 
 async def _ready(value: T) -> T:
     return value
-
-
-def _on_loop(func: Callable[..., Any]) -> bool:
-    """``is_async_function``, with the common case (a plain ``async def``) checked first, inline."""
-    code = getattr(func, "__code__", None)
-    return (code is not None and code.co_flags & CO_COROUTINE != 0) or is_async_function(func)
 
 
 def is_async_function(func: Callable[..., Any]) -> bool:

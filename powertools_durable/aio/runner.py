@@ -86,9 +86,7 @@ class AsyncRunner:
         except BaseException:
             self._checkpointer.leave()
             raise
-        self._threads.add(future)
-        future.add_done_callback(self._threads.discard)
-        return await asyncio.wrap_future(future, loop=self.loop)
+        return await self._tracked(future)
 
     def _participant(self, run: Callable[..., T], func: Callable[..., T], *args: Any) -> T:
         try:
